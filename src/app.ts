@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer } from '@apollo/server';
+import { ensureAdminKey } from './auth/api-keys.js';
+import { PrincipalCache } from './auth/principal-cache.js';
+import type { Config } from './config.js';
+import type { RequestContext } from './context.js';
+import { createDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { providePostgres, type PostgresServer } from './db/postgres-server.js';
+import { seedDatabase } from '../db/seed/seed-database.js';
+import { createApollo } from './http/apollo.js';
+import { graphqlHandler } from './http/graphql-handler.js';
+import { healthz, readyz } from './http/health.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+import { buildGraphqlSchema } from './schema/build-schema.js';
+import type { Services } from './services.js';
+
+export interface App {
+  services: Services;
+  /** http://host:port/graphql once started. */
+  url: string;
+  /** Set on the first start of a database without ADMIN_API_KEY: shown once, never stored. */
+  createdAdminKey: string | null;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+/**
+ * Builds everything from config and starts serving. Each part started is stopped, in
+ * reverse order, by stop() — and by start-up itself when a later step fails.
+ */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    const postgres: PostgresServer = await providePostgres(config, logger);
+    stops.push(() => postgres.stop());
+    const database = createDatabase({
+      connectionString: postgres.connectionString,
+      poolMax: config.DB_POOL_MAX,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    });
+    database.pool.on('error', (error) => logger.error({ err: error }, 'idle Postgres connection failed'));
+    stops.push(() => database.close());
+
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const { createdKey } = await ensureAdminKey(database.db, config.ADMIN_API_KEY);
+    if (config.SEED === 'demo') await seedIfEmpty(database, config, logger);
+
+    const services: Services = { config, logger, database, principals: new PrincipalCache(database.db) };
+    const schema = await buildGraphqlSchema();
+    const routes: Parameters<typeof createHttpServer>[0] = {};
+    const httpServer: Server = createHttpServer(routes, logger);
+    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services);
+    await apollo.start();
+    stops.push(() => apollo.stop());
+    routes['/graphql'] = graphqlHandler(apollo, services);
+    routes['/healthz'] = healthz;
+    routes['/readyz'] = readyz(services);
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const { port } = httpServer.address() as AddressInfo;
+    const url = `http://${config.HOST}:${port}/graphql`;
+    logger.info({ url, embedded: config.embedded }, 'graphpulse is serving');
+    return { services, url, createdAdminKey: createdKey, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function seedIfEmpty(database: ReturnType<typeof createDatabase>, config: Config, logger: Logger): Promise<void> {
+  const anyStore = await database.db.selectFrom('stores').select('id').limit(1).executeTakeFirst();
+  if (anyStore) return;
+  logger.info({ scale: config.DEMO_SCALE }, 'seeding demo data');
+  const summary = await seedDatabase(database.pool, { scale: config.DEMO_SCALE, logger });
+  logger.info({ summary }, 'demo data seeded');
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable of API.md (and the knobs later
+ * issues add) is parsed here once, validated, frozen and passed in from app.ts.
+ */
+
+const roleNames = ['VIEWER', 'INGEST', 'ADMIN'] as const;
+export type RoleName = (typeof roleNames)[number];
+
+/** `VIEWER=50,INGEST=200` → { VIEWER: 50, INGEST: 200 }; a role not named is not limited. */
+const rateLimits = z.string().transform((text, ctx) => {
+  const limits: Partial<Record<RoleName, number>> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [role, value] = part.split('=').map((s) => s.trim());
+    const perSecond = Number(value);
+    if (!roleNames.includes(role as RoleName) || !Number.isFinite(perSecond) || perSecond <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ROLE=requestsPerSecond pairs with ROLE in ${roleNames.join('|')} and a positive number, got "${part}"`,
+      });
+      return z.NEVER;
+    }
+    limits[role as RoleName] = perSecond;
+  }
+  return limits;
+});
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  PORT: port.default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  ADMIN_API_KEY: z.string().min(16, 'expected at least 16 characters').optional(),
+  SEED: z.enum(['demo', 'none']).optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  WORKERS: z.enum(['inline', 'none']).default('inline'),
+  RATE_LIMITS: rateLimits.default({ VIEWER: 50, INGEST: 200 }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Scale of the demo seed run at start when SEED=demo. */
+  DEMO_SCALE: z.coerce.number().positive().max(10).default(0.05),
+  /** Postgres pool size per API process. */
+  DB_POOL_MAX: positiveInt.max(200).default(10),
+  /** Postgres statement_timeout in ms, so a runaway query fails instead of hanging. */
+  DB_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
+  /** How long a request waits for a pool connection before SERVICE_UNAVAILABLE. */
+  DB_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Byte bound of the in-process L1 cache (default 64 MB). */
+  CACHE_L1_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
+  EMBEDDED_PG_FAST: bool.default(false),
+  METRICS_PUBLIC: bool.default(false),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof envSchema>, 'SEED'> & {
+    SEED: 'demo' | 'none';
+    /** True when DATABASE_URL is unset and we run our own Postgres. */
+    embedded: boolean;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into a frozen Config or throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" for every variable: shells often export VAR= to clear one.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(env)');
+      const value = present[name];
+      const shown = name === 'ADMIN_API_KEY' ? '(hidden)' : JSON.stringify(value);
+      return `${name}=${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const embedded = parsed.data.DATABASE_URL === undefined;
+  return Object.freeze({
+    ...parsed.data,
+    RATE_LIMITS: Object.freeze({ ...parsed.data.RATE_LIMITS }),
+    SEED: parsed.data.SEED ?? (embedded ? 'demo' : 'none'),
+    embedded,
+  });
+}

@@ -1,0 +1,16 @@
+import type { Principal } from './auth/principal.js';
+import type { Services } from './services.js';
+import { LoaderRegistry } from './loaders/loader-registry.js';
+
+/** What every resolver sees: who calls, this request's loaders, and the process's services. */
+export interface RequestContext {
+  requestId: string;
+  /** null when no key was sent: root fields then answer UNAUTHENTICATED (introspection may still run). */
+  principal: Principal | null;
+  loaders: LoaderRegistry;
+  services: Services;
+}
+
+export function createRequestContext(services: Services, principal: Principal | null, requestId: string): RequestContext {
+  return { requestId, principal, loaders: new LoaderRegistry(), services };
+}

@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { DayRange, HourlyTrafficRow } from './analytics-types.js';
+import { uniqueIds } from './date-range.js';
+import { hourlyTrafficRows } from './view-sources.js';
+
+export interface StoreTrafficParams {
+  storeIds: readonly number[];
+  range: DayRange;
+  /** aggregate_state.covered_until, read once per request (readCoveredUntil). */
+  coveredUntil: string;
+}
+
+interface Row {
+  store_id: number;
+  day_of_week: number;
+  hour: number;
+  orders: number;
+  revenue: number;
+}
+
+/**
+ * Completed orders and revenue per (ISO day of week, UTC hour) for many stores in one
+ * statement. Only cells with orders are returned (the view holds no empty cells and a
+ * heat map treats a missing cell as zero), ordered by dayOfWeek then hour; a store
+ * without orders maps to [].
+ */
+export async function storeTraffic(db: Db, params: StoreTrafficParams): Promise<Map<number, HourlyTrafficRow[]>> {
+  const storeIds = uniqueIds(params.storeIds);
+  const traffic = new Map<number, HourlyTrafficRow[]>(storeIds.map((id) => [id, []]));
+  if (storeIds.length === 0) return traffic;
+
+  const { rows } = await sql<Row>`
+    SELECT src.store_id,
+           extract(isodow FROM src.day)::int AS day_of_week,
+           src.hour,
+           sum(src.orders)::int AS orders,
+           round(sum(src.revenue), 2) AS revenue
+      FROM ${hourlyTrafficRows({ bounds: params.range, storeIds, coveredUntil: params.coveredUntil })} AS src
+     GROUP BY 1, 2, 3
+    HAVING sum(src.orders) > 0
+     ORDER BY 1, 2, 3
+  `.execute(db);
+
+  for (const row of rows) {
+    traffic.get(row.store_id)!.push({ dayOfWeek: row.day_of_week, hour: row.hour, orders: row.orders, revenue: row.revenue });
+  }
+  return traffic;
+}

@@ -1,0 +1,70 @@
+import { GraphQLError } from 'graphql';
+
+/** The stable codes of API.md; clients switch on these, never on messages. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED: 'RATE_LIMITED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base of every error a client may see in full; anything else is masked at the edge. */
+export class PublicError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+  }
+}
+
+export class UnauthenticatedError extends PublicError {
+  /** `httpStatus` is set where the whole request is refused (an unknown key), not one field. */
+  constructor(message = 'A valid API key is required: send "Authorization: Bearer <key>"', httpStatus?: number) {
+    super(ErrorCode.UNAUTHENTICATED, message, httpStatus ? { http: { status: httpStatus } } : {});
+  }
+}
+
+export class ForbiddenError extends PublicError {
+  constructor(message: string) {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class BadUserInputError extends PublicError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(ErrorCode.BAD_USER_INPUT, message, extensions);
+  }
+}
+
+export class NotFoundError extends PublicError {
+  constructor(what: string, id: string) {
+    super(ErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} does not exist`);
+  }
+}
+
+export class ServiceUnavailableError extends PublicError {
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message);
+  }
+}
+
+export class RateLimitedError extends PublicError {
+  constructor(retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, `Rate limit exceeded; retry after ${retryAfterSeconds}s`, { retryAfter: retryAfterSeconds });
+  }
+}
+
+export class QueryTooComplexError extends PublicError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(ErrorCode.QUERY_TOO_COMPLEX, message, extensions);
+  }
+}
+
+export function isPublicError(error: unknown): error is PublicError {
+  return error instanceof PublicError;
+}

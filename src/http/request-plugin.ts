@@ -1,0 +1,47 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from '../context.js';
+import { isPublicError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { originalOf } from './format-error.js';
+
+/**
+ * One log line per operation (request id, operation, duration, outcome); the whole of
+ * every unexpected error goes to the log with the request id, and every error the
+ * client gets carries that id so the two can be matched.
+ */
+export function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      const requestId = contextValue.requestId;
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = originalOf(error);
+            if (isPublicError(original) || !(original instanceof Error) || original === error) continue;
+            logger.error({ requestId, operationName, path: error.path, err: original }, 'unexpected error while resolving');
+          }
+        },
+        async willSendResponse({ response, operationName, errors }) {
+          if (response.body.kind === 'single' && response.body.singleResult.errors) {
+            for (const error of response.body.singleResult.errors) {
+              (error as { extensions?: Record<string, unknown> }).extensions = { ...error.extensions, requestId };
+            }
+          }
+          response.http.headers.set('x-request-id', requestId);
+          logger.info(
+            {
+              requestId,
+              operationName: operationName ?? null,
+              durationMs: Math.round((performance.now() - started) * 100) / 100,
+              errors: errors?.length ?? 0,
+              status: response.http.status ?? 200,
+              key: contextValue.principal?.keyId ?? null,
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import DataLoader from 'dataloader';
+
+/**
+ * Per-request home of every DataLoader. Loaders whose batch depends on field arguments
+ * (a range, a limit) are keyed by those arguments, so `Store.revenue(range: A)` for 20
+ * stores is one statement and `revenue(range: B)` another.
+ */
+export class LoaderRegistry {
+  private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
+
+  get<K, V>(name: string, argsKey: string, batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>): DataLoader<K, V> {
+    const id = `${name}\u0000${argsKey}`;
+    let loader = this.loaders.get(id) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<K, V>(batch, { maxBatchSize: 1000 });
+      this.loaders.set(id, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+
+  /** One value per request (e.g. the aggregate watermark), computed on first use. */
+  private readonly onces = new Map<string, Promise<unknown>>();
+  once<V>(name: string, compute: () => Promise<V>): Promise<V> {
+    let value = this.onces.get(name) as Promise<V> | undefined;
+    if (!value) {
+      value = compute();
+      this.onces.set(name, value);
+    }
+    return value;
+  }
+}
+
+/** Orders a batch's results by the loader's keys; a key without a row gets `missing`. */
+export function byKeys<K, V>(keys: readonly K[], rows: Map<K, V>, missing: (key: K) => V | Error): (V | Error)[] {
+  return keys.map((key) => (rows.has(key) ? (rows.get(key) as V) : missing(key)));
+}

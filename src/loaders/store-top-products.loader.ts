@@ -1,0 +1,9 @@
+import type { DayRange, ProductPerformanceRow } from '../db/queries/analytics-types.js';
+import { storeTopProducts } from '../db/queries/store-top-products.query.js';
+import { analyticLoader } from './analytic-loader.js';
+
+export const loadStoreTopProducts = analyticLoader<{ range: DayRange; limit: number }, ProductPerformanceRow[]>(
+  'storeTopProducts',
+  ({ db, ids, args, coveredUntil }) => storeTopProducts(db, { storeIds: ids, range: args.range, limit: args.limit, coveredUntil }),
+  () => [],
+);

@@ -1,0 +1,38 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { scopedStoreIds } from '../auth/principal.js';
+import type { RequestContext } from '../context.js';
+import { decodeCursor } from '../db/lists/cursor.js';
+import { loadCategoryPerformance } from '../loaders/category-performance.loader.js';
+import { loadCategoryProducts } from '../loaders/category-products.loader.js';
+import { checkPageSize, checkRange } from '../schema/arguments.js';
+import { principalOf, READERS } from '../schema/auth-checker.js';
+import { DateRange } from '../schema/inputs/date-range.input.js';
+import { toCategory } from '../loaders/entity-mappers.js';
+import { Category } from '../schema/types/category.type.js';
+import { CategoryPerformance } from '../schema/types/category-performance.type.js';
+import { ProductConnection } from '../schema/types/connection.type.js';
+
+@Resolver(() => Category)
+export class CategoryResolver {
+  @Authorized(READERS)
+  @Query(() => [Category])
+  async categories(@Ctx() ctx: RequestContext) {
+    const rows = await ctx.services.database.db.selectFrom('categories').selectAll().orderBy('id').execute();
+    return rows.map(toCategory);
+  }
+
+  @FieldResolver(() => ProductConnection)
+  products(
+    @Root() category: Category,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return loadCategoryProducts(ctx, category.id, { first: checkPageSize(first, 'first', 20), after: decodeCursor(after) });
+  }
+
+  @FieldResolver(() => CategoryPerformance, { description: 'Sales in the range over the stores the key may see' })
+  performance(@Root() category: Category, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    return loadCategoryPerformance(ctx, category.id, { range: checkRange(range), storeIds: scopedStoreIds(principalOf(ctx), null) });
+  }
+}

@@ -1,0 +1,13 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../context.js';
+import { loadProduct } from '../loaders/entity-by-id.loader.js';
+import { OrderItem } from '../schema/types/order-item.type.js';
+import { Product } from '../schema/types/product.type.js';
+
+@Resolver(() => OrderItem)
+export class OrderItemResolver {
+  @FieldResolver(() => Product)
+  product(@Root() item: OrderItem, @Ctx() ctx: RequestContext) {
+    return loadProduct(ctx, item.productId);
+  }
+}

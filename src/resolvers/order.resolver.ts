@@ -1,0 +1,58 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { scopedStoreIds } from '../auth/principal.js';
+import type { RequestContext } from '../context.js';
+import { decodeCursor } from '../db/lists/cursor.js';
+import { listOrders } from '../db/lists/list-orders.js';
+import { recordOrder } from '../db/writes/record-order.js';
+import { loadCustomer, loadStore } from '../loaders/entity-by-id.loader.js';
+import { loadOrderItems } from '../loaders/items-by-order.loader.js';
+import { checkPageSize, checkRange, parseId } from '../schema/arguments.js';
+import { principalOf, READERS, WRITERS } from '../schema/auth-checker.js';
+import { DateRange } from '../schema/inputs/date-range.input.js';
+import { OrderInput } from '../schema/inputs/order.input.js';
+import { OrderConnection } from '../schema/types/connection.type.js';
+import { Customer } from '../schema/types/customer.type.js';
+import { OrderItem } from '../schema/types/order-item.type.js';
+import { Order } from '../schema/types/order.type.js';
+import { Store } from '../schema/types/store.type.js';
+
+@Resolver(() => Order)
+export class OrderResolver {
+  @Authorized(READERS)
+  @Query(() => OrderConnection, { description: 'Newest first, at the stores the key may see' })
+  orders(
+    @Ctx() ctx: RequestContext,
+    @Arg('storeId', () => ID, { nullable: true }) storeId?: string | null,
+    @Arg('range', () => DateRange, { nullable: true }) range?: DateRange | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first = 20,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return listOrders(ctx.services.database.db, {
+      first: checkPageSize(first, 'first', 20),
+      after: decodeCursor(after),
+      storeIds: scopedStoreIds(principalOf(ctx), storeId ? [parseId(storeId, 'storeId')] : null),
+      range: range ? checkRange(range) : null,
+    });
+  }
+
+  @Authorized(WRITERS)
+  @Mutation(() => Order, { description: 'Records a completed sale; ADMIN or INGEST keys' })
+  recordOrder(@Ctx() ctx: RequestContext, @Arg('input', () => OrderInput) input: OrderInput) {
+    return recordOrder(ctx, input);
+  }
+
+  @FieldResolver(() => Store)
+  store(@Root() order: Order, @Ctx() ctx: RequestContext) {
+    return loadStore(ctx, order.storeId);
+  }
+
+  @FieldResolver(() => Customer, { nullable: true })
+  customer(@Root() order: Order, @Ctx() ctx: RequestContext) {
+    return order.customerId === null ? null : loadCustomer(ctx, order.customerId);
+  }
+
+  @FieldResolver(() => [OrderItem])
+  items(@Root() order: Order, @Ctx() ctx: RequestContext) {
+    return loadOrderItems(ctx, order.id);
+  }
+}

@@ -1,0 +1,23 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../context.js';
+import { loadCategory, loadProduct } from '../loaders/entity-by-id.loader.js';
+import { Category } from '../schema/types/category.type.js';
+import { CategoryPerformance } from '../schema/types/category-performance.type.js';
+import { ProductPerformance } from '../schema/types/product-performance.type.js';
+import { Product } from '../schema/types/product.type.js';
+
+@Resolver(() => ProductPerformance)
+export class ProductPerformanceResolver {
+  @FieldResolver(() => Product)
+  product(@Root() row: ProductPerformance, @Ctx() ctx: RequestContext) {
+    return loadProduct(ctx, row.productId);
+  }
+}
+
+@Resolver(() => CategoryPerformance)
+export class CategoryPerformanceResolver {
+  @FieldResolver(() => Category)
+  category(@Root() row: CategoryPerformance, @Ctx() ctx: RequestContext) {
+    return loadCategory(ctx, row.categoryId);
+  }
+}

@@ -1,0 +1,88 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { assertStoreVisible } from '../auth/principal.js';
+import type { RequestContext } from '../context.js';
+import { decodeCursor } from '../db/lists/cursor.js';
+import { listStores } from '../db/lists/list-stores.js';
+import { loadStore } from '../loaders/entity-by-id.loader.js';
+import { loadStoreCustomerInsights } from '../loaders/store-customer-insights.loader.js';
+import { loadStoreInventory } from '../loaders/store-inventory.loader.js';
+import { loadStoreRevenue } from '../loaders/store-revenue.loader.js';
+import { loadStoreTopProducts } from '../loaders/store-top-products.loader.js';
+import { loadStoreTraffic } from '../loaders/store-traffic.loader.js';
+import { checkPageSize, checkRange, parseId } from '../schema/arguments.js';
+import { principalOf, READERS } from '../schema/auth-checker.js';
+import { Granularity, InventoryStatus } from '../schema/enums.js';
+import { DateRange } from '../schema/inputs/date-range.input.js';
+import { StoreConnection } from '../schema/types/connection.type.js';
+import { CustomerInsights } from '../schema/types/customer-insights.type.js';
+import { HourlyTraffic } from '../schema/types/hourly-traffic.type.js';
+import { InventoryLevel } from '../schema/types/inventory-level.type.js';
+import { ProductPerformance } from '../schema/types/product-performance.type.js';
+import { RevenueSeries } from '../schema/types/revenue-series.type.js';
+import { Store } from '../schema/types/store.type.js';
+
+@Resolver(() => Store)
+export class StoreResolver {
+  @Authorized(READERS)
+  @Query(() => StoreConnection, { description: 'Stores the key may see, by id' })
+  stores(
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return listStores(ctx.services.database.db, {
+      first: checkPageSize(first, 'first', 20),
+      after: decodeCursor(after),
+      storeIds: principalOf(ctx).storeIds,
+    });
+  }
+
+  @Authorized(READERS)
+  @Query(() => Store, { nullable: true })
+  async store(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
+    const storeId = parseId(id, 'id');
+    assertStoreVisible(principalOf(ctx), storeId);
+    return loadStore(ctx, storeId);
+  }
+
+  @FieldResolver(() => RevenueSeries)
+  revenue(
+    @Root() store: Store,
+    @Ctx() ctx: RequestContext,
+    @Arg('range', () => DateRange) range: DateRange,
+    @Arg('granularity', () => Granularity, { nullable: true, defaultValue: Granularity.DAY }) granularity: Granularity,
+  ) {
+    return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
+  }
+
+  @FieldResolver(() => [HourlyTraffic])
+  trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    return loadStoreTraffic(ctx, store.id, { range: checkRange(range) });
+  }
+
+  @FieldResolver(() => [ProductPerformance])
+  topProducts(
+    @Root() store: Store,
+    @Ctx() ctx: RequestContext,
+    @Arg('range', () => DateRange) range: DateRange,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number,
+  ) {
+    return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit: checkPageSize(limit, 'limit', 10, 1) });
+  }
+
+  @FieldResolver(() => CustomerInsights)
+  customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    return loadStoreCustomerInsights(ctx, store.id, { range: checkRange(range) });
+  }
+
+  @FieldResolver(() => [InventoryLevel])
+  inventory(
+    @Root() store: Store,
+    @Ctx() ctx: RequestContext,
+    @Arg('status', () => InventoryStatus, { nullable: true, defaultValue: InventoryStatus.ALL }) status: InventoryStatus,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+  ) {
+    return loadStoreInventory(ctx, store.id, { status: status ?? InventoryStatus.ALL, first: checkPageSize(first, 'first', 50) });
+  }
+}
+

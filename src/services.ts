@@ -1,0 +1,22 @@
+import type { PrincipalCache } from './auth/principal-cache.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { Logger } from './logger.js';
+
+/** Long-lived parts built once by app.ts and shared by every request. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  principals: PrincipalCache;
+  /** Told about every committed write (cache invalidation hooks in here). */
+  afterWrite?: (write: WriteEvent) => Promise<void>;
+}
+
+export interface WriteEvent {
+  kind: 'order' | 'inventory';
+  storeId: number;
+  productIds: number[];
+  /** UTC day the write lands in. */
+  day: string;
+}
