@@ -101,7 +101,7 @@ let nextItemId = 1;
 /** One unnest insert per table, as production bulk writes do. */
 async function insertOrders(pool: pg.Pool, orders: OrderSpec[]): Promise<void> {
   const o = { id: [] as number[], store: [] as number[], customer: [] as (number | null)[], at: [] as string[], status: [] as string[], channel: [] as string[], count: [] as number[], total: [] as string[] };
-  const it = { id: [] as number[], order: [] as number[], product: [] as number[], quantity: [] as number[], price: [] as string[], cost: [] as string[] };
+  const lines = { id: [] as number[], order: [] as number[], product: [] as number[], quantity: [] as number[], price: [] as string[], cost: [] as string[] };
   for (const order of orders) {
     const orderId = nextOrderId++;
     let totalCents = 0;
@@ -110,12 +110,12 @@ async function insertOrders(pool: pg.Pool, orders: OrderSpec[]): Promise<void> {
       const product = PRODUCTS[line.productId - 1];
       // Now and then a line sells below list price: the line's own price is the truth.
       const priceCents = random() < 0.1 ? Math.round(product.priceCents * 0.9) : product.priceCents;
-      it.id.push(nextItemId++);
-      it.order.push(orderId);
-      it.product.push(line.productId);
-      it.quantity.push(line.quantity);
-      it.price.push(cents(priceCents));
-      it.cost.push(cents(product.costCents));
+      lines.id.push(nextItemId++);
+      lines.order.push(orderId);
+      lines.product.push(line.productId);
+      lines.quantity.push(line.quantity);
+      lines.price.push(cents(priceCents));
+      lines.cost.push(cents(product.costCents));
       totalCents += priceCents * line.quantity;
       count += line.quantity;
     }
@@ -136,7 +136,7 @@ async function insertOrders(pool: pg.Pool, orders: OrderSpec[]): Promise<void> {
   await pool.query(
     `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price, unit_cost)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::numeric[], $6::numeric[])`,
-    [it.id, it.order, it.product, it.quantity, it.price, it.cost],
+    [lines.id, lines.order, lines.product, lines.quantity, lines.price, lines.cost],
   );
 }
 

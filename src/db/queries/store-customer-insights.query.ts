@@ -45,7 +45,7 @@ export async function storeCustomerInsights(db: Db, params: StoreCustomerInsight
     WITH per_customer AS (
       SELECT store_id, customer_id,
              coalesce(sum(orders) FILTER (WHERE day >= ${from}::date), 0) AS orders_in_range,
-             bool_or(day <= ${from}::date) AS ordered_before,
+             bool_or(day < ${from}::date) AS ordered_before,
              sum(revenue) AS spend
         FROM ${source} AS src
        GROUP BY 1, 2

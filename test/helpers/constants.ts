@@ -1,0 +1,5 @@
+/** Every test file clones this database; it is migrated and seeded once per run. */
+export const TEMPLATE_DATABASE = 'graphpulse_test_template';
+export const TEST_SEED = { scale: 0.02, seed: 7 } as const;
+/** The admin key every test server ensures. */
+export const TEST_ADMIN_KEY = 'gp_test_admin_key_0123456789abcdef';
