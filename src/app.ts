@@ -9,6 +9,11 @@ import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { providePostgres, type PostgresServer } from './db/postgres-server.js';
 import { seedDatabase } from '../db/seed/seed-database.js';
+import { applyCachedFields, hashOf } from './cache/cached-field.js';
+import { cacheReportPlugin } from './cache/cache-report.plugin.js';
+import { createCache } from './cache/create-cache.js';
+import { tagsForWrite } from './cache/write-tags.js';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { createApollo } from './http/apollo.js';
 import { graphqlHandler } from './http/graphql-handler.js';
 import { healthz, readyz } from './http/health.js';
@@ -59,16 +64,37 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const { createdKey } = await ensureAdminKey(database.db, config.ADMIN_API_KEY);
     if (config.SEED === 'demo') await seedIfEmpty(database, config, logger);
 
-    const services: Services = { config, logger, database, principals: new PrincipalCache(database.db) };
+    const cacheRuntime = await createCache(config, logger);
+    stops.push(() => cacheRuntime.close());
+    const { cache, bus } = cacheRuntime;
+    const principals = new PrincipalCache(database.db);
+    if (bus) {
+      principals.broadcast = () => bus.publish({ kind: 'keys-revoked' });
+      bus.onMessage((message) => message.kind === 'keys-revoked' && principals.clear());
+    }
+    const services: Services = {
+      config,
+      logger,
+      database,
+      principals,
+      cache,
+      afterWrite: async (write) => {
+        await cache.invalidate(tagsForWrite(write));
+      },
+    };
     const schema = await buildGraphqlSchema();
+    // Entries of an older schema never match a newer one: the schema's hash is part of every key.
+    const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
+    const cachedFields = applyCachedFields(schema, cache, schemaVersion);
+    logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
-    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services);
+    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin()]);
     await apollo.start();
     stops.push(() => apollo.stop());
     routes['/graphql'] = graphqlHandler(apollo, services);
     routes['/healthz'] = healthz;
-    routes['/readyz'] = readyz(services);
+    routes['/readyz'] = readyz(services, () => ({ cache: cacheRuntime.status() }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

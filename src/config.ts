@@ -58,6 +58,8 @@ const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   /** Byte bound of the in-process L1 cache (default 64 MB). */
   CACHE_L1_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** Prefix of every Redis key and channel of this deployment (tests give each file its own). */
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,40}$/, 'expected 1-40 characters of [A-Za-z0-9_:.-]').default('gp:'),
   /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
   EMBEDDED_PG_FAST: bool.default(false),
   METRICS_PUBLIC: bool.default(false),

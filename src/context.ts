@@ -1,5 +1,6 @@
 import type { Principal } from './auth/principal.js';
 import type { Services } from './services.js';
+import type { CacheOutcome } from './cache/cache.js';
 import { LoaderRegistry } from './loaders/loader-registry.js';
 
 /** What every resolver sees: who calls, this request's loaders, and the process's services. */
@@ -9,8 +10,10 @@ export interface RequestContext {
   principal: Principal | null;
   loaders: LoaderRegistry;
   services: Services;
+  /** What each @cached field did in this request, for extensions.cache and X-Cache. */
+  cacheOutcomes: CacheOutcome[];
 }
 
 export function createRequestContext(services: Services, principal: Principal | null, requestId: string): RequestContext {
-  return { requestId, principal, loaders: new LoaderRegistry(), services };
+  return { requestId, principal, loaders: new LoaderRegistry(), services, cacheOutcomes: [] };
 }

@@ -1,4 +1,5 @@
 import type { PrincipalCache } from './auth/principal-cache.js';
+import type { TieredCache } from './cache/tiered-cache.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
@@ -9,6 +10,7 @@ export interface Services {
   logger: Logger;
   database: Database;
   principals: PrincipalCache;
+  cache: TieredCache;
   /** Told about every committed write (cache invalidation hooks in here). */
   afterWrite?: (write: WriteEvent) => Promise<void>;
 }
@@ -17,6 +19,7 @@ export interface WriteEvent {
   kind: 'order' | 'inventory';
   storeId: number;
   productIds: number[];
+  customerId?: number | null;
   /** UTC day the write lands in. */
   day: string;
 }

@@ -18,8 +18,14 @@ afterAll(() => server?.stop());
 
 /** SQL statements one request runs (this file's server serves only the test, one request at a time). */
 async function statementsOf(run: () => Promise<unknown>): Promise<number> {
+  // Cold cache: this test is about loaders, so every analytic field must reach them.
+  server.app.services.cache.l1.clear();
   const before = server.app.services.database.stats.queries;
+  const seen: string[] = [];
+  const off = server.app.services.database.observe((e) => seen.push(e.query.sql.slice(0, 90).replace(/\s+/g, ' ')));
   await run();
+  off();
+  if (process.env.DEBUG_SQL) console.log(seen.join('\n'));
   return server.app.services.database.stats.queries - before;
 }
 

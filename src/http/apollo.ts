@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
@@ -12,7 +12,12 @@ import { requestPlugin } from './request-plugin.js';
  * Apollo Server with our edge rules. The cacheControl plugin is off: caching is per
  * resolver (@cached) and the plugin's per-field work halves list throughput.
  */
-export function createApollo(schema: GraphQLSchema, httpServer: Server, services: Services): ApolloServer<RequestContext> {
+export function createApollo(
+  schema: GraphQLSchema,
+  httpServer: Server,
+  services: Services,
+  extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
+): ApolloServer<RequestContext> {
   const production = services.config.NODE_ENV === 'production';
   return new ApolloServer<RequestContext>({
     schema,
@@ -25,6 +30,7 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, services
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestPlugin(services.logger),
+      ...extraPlugins,
     ],
   });
 }

@@ -29,12 +29,15 @@ export function analyticLoader<A, V>(
   name: string,
   query: (input: AnalyticQueryInput<A>) => Promise<Map<number, V>>,
   empty: (id: number, args: A) => V,
+  /** Runs on the batch's rows before they are handed out (e.g. priming entity loaders). */
+  afterBatch?: (ctx: RequestContext, rows: Map<number, V>) => Promise<void>,
 ) {
   return (ctx: RequestContext, id: number, args: A): Promise<V> =>
     ctx.loaders
       .get<number, V>(name, JSON.stringify(args), async (ids) => {
         const [covered, today] = await Promise.all([coveredUntil(ctx), requestToday(ctx)]);
         const rows = await query({ db: ctx.services.database.db, ids: [...ids], args, coveredUntil: covered, today });
+        await afterBatch?.(ctx, rows);
         return byKeys(ids, rows, (key) => empty(key, args));
       })
       .load(id);

@@ -12,7 +12,9 @@ export class LoaderRegistry {
     const id = `${name}\u0000${argsKey}`;
     let loader = this.loaders.get(id) as DataLoader<K, V> | undefined;
     if (!loader) {
-      loader = new DataLoader<K, V>(batch, { maxBatchSize: 1000 });
+      // setImmediate gathers every load of the current macrotask into one batch, however deep in
+      // promise chains (cache lookups, auth) each field's load was issued; nextTick would split them.
+      loader = new DataLoader<K, V>(batch, { maxBatchSize: 1000, batchScheduleFn: (run) => setImmediate(run) });
       this.loaders.set(id, loader as DataLoader<unknown, unknown>);
     }
     return loader;

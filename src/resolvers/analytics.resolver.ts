@@ -10,11 +10,13 @@ import { Granularity } from '../schema/enums.js';
 import { DateRange } from '../schema/inputs/date-range.input.js';
 import { CategoryPerformance } from '../schema/types/category-performance.type.js';
 import { RevenueSeries } from '../schema/types/revenue-series.type.js';
+import { Cached } from '../schema/directives/cached.directive.js';
 
 /** Chain-wide analytics: one statement each, over the requested stores or the key's scope. */
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(READERS)
+  @Cached({ ttl: 300, swr: 60, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => RevenueSeries, { description: 'Revenue of the given stores added together (default: every store the key may see)' })
   async revenueMetrics(
     @Ctx() ctx: RequestContext,
@@ -32,6 +34,7 @@ export class AnalyticsResolver {
   }
 
   @Authorized(READERS)
+  @Cached({ ttl: 600, swr: 60, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => [CategoryPerformance], { description: 'Categories by revenue in the range, over the stores the key may see' })
   async categoryLeaderboard(
     @Ctx() ctx: RequestContext,

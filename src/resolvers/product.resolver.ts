@@ -15,6 +15,7 @@ import { ProductConnection } from '../schema/types/connection.type.js';
 import { InventoryLevel } from '../schema/types/inventory-level.type.js';
 import { ProductPerformance } from '../schema/types/product-performance.type.js';
 import { Product } from '../schema/types/product.type.js';
+import { Cached } from '../schema/directives/cached.directive.js';
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -37,6 +38,7 @@ export class ProductResolver {
   }
 
   @Authorized(READERS)
+  @Cached({ ttl: 600, tags: ["product:{args.id}"] })
   @Query(() => Product, { nullable: true })
   product(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
     return loadProduct(ctx, parseId(id, 'id'));
@@ -47,6 +49,7 @@ export class ProductResolver {
     return loadCategory(ctx, product.categoryId);
   }
 
+  @Cached({ ttl: 600, swr: 60, scope: 'PRIVATE', tags: ["product:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => ProductPerformance, { description: 'Sales in the range at one store, or at every store the key may see' })
   performance(
     @Root() product: Product,
@@ -58,6 +61,7 @@ export class ProductResolver {
     return loadProductPerformance(ctx, product.id, { range: checkRange(range), storeIds: stores });
   }
 
+  @Cached({ ttl: 1800, swr: 60, scope: 'PRIVATE', tags: ["store:{args.storeId}:inventory"] })
   @FieldResolver(() => InventoryLevel, { nullable: true })
   inventory(@Root() product: Product, @Ctx() ctx: RequestContext, @Arg('storeId', () => ID) storeId: string) {
     const store = parseId(storeId, 'storeId');

@@ -20,6 +20,7 @@ import { InventoryLevel } from '../schema/types/inventory-level.type.js';
 import { ProductPerformance } from '../schema/types/product-performance.type.js';
 import { RevenueSeries } from '../schema/types/revenue-series.type.js';
 import { Store } from '../schema/types/store.type.js';
+import { Cached } from '../schema/directives/cached.directive.js';
 
 @Resolver(() => Store)
 export class StoreResolver {
@@ -38,6 +39,7 @@ export class StoreResolver {
   }
 
   @Authorized(READERS)
+  @Cached({ ttl: 600, scope: 'PRIVATE', tags: ["store:{args.id}"] })
   @Query(() => Store, { nullable: true })
   async store(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
     const storeId = parseId(id, 'id');
@@ -45,6 +47,7 @@ export class StoreResolver {
     return loadStore(ctx, storeId);
   }
 
+  @Cached({ ttl: 300, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => RevenueSeries)
   revenue(
     @Root() store: Store,
@@ -55,11 +58,13 @@ export class StoreResolver {
     return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
   }
 
+  @Cached({ ttl: 900, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => [HourlyTraffic])
   trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     return loadStoreTraffic(ctx, store.id, { range: checkRange(range) });
   }
 
+  @Cached({ ttl: 600, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => [ProductPerformance])
   topProducts(
     @Root() store: Store,
@@ -70,11 +75,13 @@ export class StoreResolver {
     return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit: checkPageSize(limit, 'limit', 10, 1) });
   }
 
+  @Cached({ ttl: 1200, swr: 60, tags: ["store:{parent.id}:customers"] })
   @FieldResolver(() => CustomerInsights)
   customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     return loadStoreCustomerInsights(ctx, store.id, { range: checkRange(range) });
   }
 
+  @Cached({ ttl: 1800, swr: 60, tags: ["store:{parent.id}:inventory"] })
   @FieldResolver(() => [InventoryLevel])
   inventory(
     @Root() store: Store,

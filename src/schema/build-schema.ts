@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AnalyticsResolver } from '../resolvers/analytics.resolver.js';
 import { ApiKeyResolver } from '../resolvers/api-key.resolver.js';
+import { CacheAdminResolver } from '../resolvers/cache-admin.resolver.js';
 import { CategoryResolver } from '../resolvers/category.resolver.js';
 import { CustomerResolver } from '../resolvers/customer.resolver.js';
 import { InventoryLevelResolver } from '../resolvers/inventory-level.resolver.js';
@@ -12,6 +13,7 @@ import { CategoryPerformanceResolver, ProductPerformanceResolver } from '../reso
 import { ProductResolver } from '../resolvers/product.resolver.js';
 import { StoreResolver } from '../resolvers/store.resolver.js';
 import { authChecker } from './auth-checker.js';
+import { cachedDirective } from './directives/cached.directive.js';
 
 export const resolvers = [
   StoreResolver,
@@ -25,6 +27,7 @@ export const resolvers = [
   CategoryPerformanceResolver,
   AnalyticsResolver,
   ApiKeyResolver,
+  CacheAdminResolver,
 ] as const;
 
 /** The executable schema, built once per process from the decorated classes. */
@@ -32,6 +35,7 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...resolvers],
     authChecker,
+    directives: [...specifiedDirectives, cachedDirective],
     // Arguments are checked by hand (schema/arguments.ts) with messages that name the argument.
     validate: false,
   });

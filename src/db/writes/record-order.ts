@@ -95,6 +95,6 @@ export async function recordOrder(ctx: RequestContext, input: OrderInput): Promi
     return order;
   });
   const order = toOrder(written);
-  await ctx.services.afterWrite?.({ kind: 'order', storeId, productIds, day: utcDay(placedAt) });
+  await ctx.services.afterWrite?.({ kind: 'order', storeId, productIds, customerId, day: utcDay(placedAt) });
   return order;
 }

@@ -1,0 +1,42 @@
+/**
+ * The cache seen by the rest of the code: one interface, whichever tiers run behind
+ * it (envelop's response-cache/src/cache.ts is the model).
+ */
+
+export type CacheTier = 'L1' | 'L2';
+
+/** What is stored: the value, when it was made, until when it is fresh and until when it may be served stale. */
+export interface CacheEntry<V = unknown> {
+  value: V;
+  /** ms epoch the value was computed. */
+  createdAt: number;
+  /** ms epoch until which the value is fresh. */
+  freshUntil: number;
+  /** ms epoch until which the value may be served stale (>= freshUntil). */
+  staleUntil: number;
+  tags: string[];
+}
+
+/** One tier (L1 memory, L2 Redis). Stores never throw on reads: an unreachable tier is a miss. */
+export interface CacheStore {
+  readonly tier: CacheTier;
+  get(key: string): Promise<CacheEntry | undefined> | CacheEntry | undefined;
+  set(key: string, entry: CacheEntry): Promise<void> | void;
+  /** Removes every entry carrying one of the tags; returns the keys removed. */
+  invalidate(tags: readonly string[]): Promise<string[]> | string[];
+  clear(): Promise<void> | void;
+}
+
+/** Where a cached field's value came from, for extensions.cache and X-Cache. */
+export interface CacheOutcome {
+  path: string;
+  field: string;
+  tier: CacheTier | 'MISS';
+  /** Seconds since the value was computed (0 for a miss). */
+  age: number;
+  stale: boolean;
+}
+
+export function isServable(entry: CacheEntry, now: number): boolean {
+  return entry.staleUntil > now;
+}

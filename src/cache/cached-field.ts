@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import {
+  defaultFieldResolver,
+  getDirectiveValues,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
+import { scopeKey } from '../auth/principal.js';
+import type { RequestContext } from '../context.js';
+import { READERS } from '../schema/auth-checker.js';
+import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
+import { compileTagTemplate, type TagTemplate } from './tags.js';
+import type { TieredCache } from './tiered-cache.js';
+
+export interface CachedFieldConfig {
+  coordinate: string;
+  ttl: number;
+  swr: number;
+  scope: CacheScopeName;
+  tags: TagTemplate[];
+}
+
+/** Stable JSON (sorted keys) so {a,b} and {b,a} hash alike. */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+export function hashOf(text: string): string {
+  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+}
+
+function pathOf(info: GraphQLResolveInfo): string {
+  const parts: Array<string | number> = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) parts.push(p.key);
+  return parts.reverse().join('.');
+}
+
+/** Reads and validates @cached of one field; throws with the coordinate when the directive is bad. */
+export function readCachedDirective(type: GraphQLObjectType, field: GraphQLField<unknown, unknown>, schema: GraphQLSchema): CachedFieldConfig | null {
+  if (!field.astNode) return null;
+  const values = getDirectiveValues(cachedDirective, field.astNode);
+  if (!values) return null;
+  const coordinate = `${type.name}.${field.name}`;
+  if (type === schema.getMutationType() || type === schema.getSubscriptionType()) {
+    throw new Error(`@cached on ${coordinate}: mutation and subscription fields are never cached`);
+  }
+  const ttl = values.ttl as number;
+  const swr = (values.swr as number | null | undefined) ?? 0;
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`@cached on ${coordinate}: ttl must be a positive number of seconds, got ${ttl}`);
+  if (!Number.isInteger(swr) || swr < 0) throw new Error(`@cached on ${coordinate}: swr must be zero or more seconds, got ${swr}`);
+  const scope = { parentFields: new Set(Object.keys(type.getFields())), argNames: new Set(field.args.map((a) => a.name)) };
+  const templates = ((values.tags as string[] | null | undefined) ?? []).map((t) => compileTagTemplate(t, coordinate, scope));
+  return { coordinate, ttl, swr, scope: (values.scope as CacheScopeName) ?? 'PUBLIC', tags: templates };
+}
+
+/**
+ * Wraps, once at start, every field that carries @cached. Resolvers stay free of
+ * caching code. Only queries read or fill the cache; a caller without a reading role
+ * goes straight to the resolver so its auth check answers.
+ */
+export function applyCachedFields(schema: GraphQLSchema, cache: TieredCache, schemaVersion: string): CachedFieldConfig[] {
+  const applied: CachedFieldConfig[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const config = readCachedDirective(type, field, schema);
+      if (!config) continue;
+      field.resolve = cachedResolver(config, field.resolve ?? defaultFieldResolver, cache, schemaVersion);
+      applied.push(config);
+    }
+  }
+  return applied;
+}
+
+function cachedResolver(
+  config: CachedFieldConfig,
+  resolve: GraphQLFieldResolver<unknown, RequestContext>,
+  cache: TieredCache,
+  schemaVersion: string,
+): GraphQLFieldResolver<unknown, RequestContext> {
+  const prefix = `v${schemaVersion}:${config.coordinate}:`;
+  const fieldTag = `field:${config.coordinate}`;
+  return (parent, args, ctx, info) => {
+    const principal = ctx.principal;
+    if (info.operation.operation !== 'query' || !principal || !READERS.includes(principal.role)) {
+      return resolve(parent, args, ctx, info);
+    }
+    const parentId = (parent as { id?: unknown } | null)?.id;
+    const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
+    const key = `${prefix}${parentId ?? 'root'}:${hashOf(stableJson(args))}:${scope}`;
+    const tags = [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
+    return cache
+      .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () => resolve(parent, args, ctx, info))
+      .then(({ value, outcome }) => {
+        ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, ...outcome });
+        return value;
+      });
+  };
+}
