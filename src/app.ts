@@ -13,6 +13,7 @@ import { applyCachedFields, hashOf } from './cache/cached-field.js';
 import { cacheReportPlugin } from './cache/cache-report.plugin.js';
 import { createCache } from './cache/create-cache.js';
 import { tagsForWrite } from './cache/write-tags.js';
+import { RateLimiter } from './security/rate-limiter.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { createApollo } from './http/apollo.js';
 import { graphqlHandler } from './http/graphql-handler.js';
@@ -78,6 +79,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       database,
       principals,
       cache,
+      rateLimiter: new RateLimiter(config.RATE_LIMITS, cacheRuntime.redis, config.REDIS_PREFIX, logger),
       afterWrite: async (write) => {
         await cache.invalidate(tagsForWrite(write));
       },

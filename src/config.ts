@@ -63,6 +63,20 @@ const envSchema = z.object({
   /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
   EMBEDDED_PG_FAST: bool.default(false),
   METRICS_PUBLIC: bool.default(false),
+  /** Pre-execution limits (abuse resistance); the defaults admit every README example. */
+  MAX_QUERY_DEPTH: positiveInt.max(100).default(8),
+  MAX_ALIASES: positiveInt.max(1000).default(30),
+  MAX_QUERY_TOKENS: positiveInt.max(100_000).default(3000),
+  MAX_DIRECTIVES_PER_FIELD: positiveInt.max(100).default(5),
+  MAX_FIELD_REPEATS: positiveInt.max(100).default(5),
+  MAX_QUERY_COST: positiveInt.default(5000),
+  /** Comma-separated Origins allowed to open the WebSocket; unset = any (API keys still required). */
+  WS_ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .optional(),
+  /** Largest WebSocket message accepted, bytes. */
+  WS_MAX_MESSAGE_BYTES: positiveInt.default(64 * 1024),
 });
 
 export type Config = Readonly<

@@ -54,8 +54,13 @@ export class ServiceUnavailableError extends PublicError {
 }
 
 export class RateLimitedError extends PublicError {
-  constructor(retryAfterSeconds: number) {
-    super(ErrorCode.RATE_LIMITED, `Rate limit exceeded; retry after ${retryAfterSeconds}s`, { retryAfter: retryAfterSeconds });
+  /** `retryAfterMs` is also the hint in extensions.retryAfterMs and (rounded up) the Retry-After header. */
+  constructor(retryAfterMs: number, limitPerSecond: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(ErrorCode.RATE_LIMITED, `Rate limit of ${limitPerSecond} requests/s for this key exceeded; retry after ${retryAfterMs} ms`, {
+      retryAfterMs,
+      http: { status: 429, headers: new Map([['retry-after', String(seconds)]]) },
+    });
   }
 }
 

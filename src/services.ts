@@ -1,5 +1,6 @@
 import type { PrincipalCache } from './auth/principal-cache.js';
 import type { TieredCache } from './cache/tiered-cache.js';
+import type { RateLimiter } from './security/rate-limiter.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
@@ -11,6 +12,7 @@ export interface Services {
   database: Database;
   principals: PrincipalCache;
   cache: TieredCache;
+  rateLimiter: RateLimiter;
   /** Told about every committed write (cache invalidation hooks in here). */
   afterWrite?: (write: WriteEvent) => Promise<void>;
 }

@@ -7,6 +7,9 @@ import type { RequestContext } from '../context.js';
 import type { Services } from '../services.js';
 import { formatError } from './format-error.js';
 import { requestPlugin } from './request-plugin.js';
+import { limitsFrom } from '../security/limits.js';
+import { securityPlugin } from '../security/security.plugin.js';
+import { securityValidationRules } from '../security/validation-rules.js';
 
 /**
  * Apollo Server with our edge rules. The cacheControl plugin is off: caching is per
@@ -19,17 +22,22 @@ export function createApollo(
   extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
 ): ApolloServer<RequestContext> {
   const production = services.config.NODE_ENV === 'production';
+  const limits = limitsFrom(services.config);
   return new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: !production && services.config.NODE_ENV !== 'test',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Introspection is decided per caller (admins only in production) by securityPlugin.
     introspection: true,
+    validationRules: securityValidationRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestPlugin(services.logger),
+      securityPlugin(schema, { production, maxCost: limits.maxCost }),
       ...extraPlugins,
     ],
   });

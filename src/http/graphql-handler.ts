@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { RequestContext } from '../context.js';
 import { createRequestContext } from '../context.js';
-import { UnauthenticatedError } from '../errors.js';
+import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 
@@ -57,6 +57,8 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
         if (!principal) {
           throw new UnauthenticatedError('The API key is unknown or revoked', 401);
         }
+        const decision = await services.rateLimiter.take(principal);
+        if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs, services.config.RATE_LIMITS[principal.role] ?? 0);
         return createRequestContext(services, principal, requestId);
       },
     });

@@ -61,6 +61,8 @@ export async function startTestServer(options: { env?: Record<string, string>; d
     NODE_ENV: 'test',
     WORKERS: 'none',
     LOG_LEVEL: 'silent',
+    // Generous limits so bursts in ordinary tests never flake; the abuse tests set their own.
+    RATE_LIMITS: 'VIEWER=1000,INGEST=1000',
     ...options.env,
   });
   const app = await startApp(config, { logger: createLogger(config.LOG_LEVEL) });

@@ -1,0 +1,27 @@
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { getNamedType, getNullableType, isLeafType, isListType, type DocumentNode, type GraphQLSchema } from 'graphql';
+
+/** What a field costs before its children: scalars nothing, objects 1, analytic (aggregating) fields 10. */
+export const COSTS = { scalar: 0, object: 1, analytic: 10, unsizedList: 10 } as const;
+
+/**
+ * Cost with page-size multipliers: a field's own cost plus its children's, times
+ * `first` / `limit` when it has one (compounding through nested lists); a list with no
+ * size argument counts as COSTS.unsizedList items. Connection `edges` are sized by the
+ * connection's `first`, so they do not multiply again.
+ */
+const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const named = getNamedType(field.type);
+  // The fields that aggregate (every analytic field carries @cached) are the expensive ones.
+  const analytic = field.astNode?.directives?.some((d) => d.name.value === 'cached') ?? false;
+  const own = analytic ? COSTS.analytic : isLeafType(named) ? COSTS.scalar : COSTS.object;
+  let size = 1;
+  if (typeof args.first === 'number') size = args.first;
+  else if (typeof args.limit === 'number') size = args.limit;
+  else if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection') && !isLeafType(named)) size = COSTS.unsizedList;
+  return (own + childComplexity) * Math.max(size, 1);
+};
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): number {
+  return getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
+}
