@@ -14,6 +14,8 @@ import { cacheReportPlugin } from './cache/cache-report.plugin.js';
 import { createCache } from './cache/create-cache.js';
 import { tagsForWrite } from './cache/write-tags.js';
 import { RateLimiter } from './security/rate-limiter.js';
+import { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
+import { StoreDirectory } from './ingest/store-directory.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { createApollo } from './http/apollo.js';
 import { graphqlHandler } from './http/graphql-handler.js';
@@ -80,10 +82,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       principals,
       cache,
       rateLimiter: new RateLimiter(config.RATE_LIMITS, cacheRuntime.redis, config.REDIS_PREFIX, logger),
+      ingest: {
+        stores: new StoreDirectory(database.db),
+        invalidations: new InvalidationCoalescer((tags) => cache.invalidate(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
+      },
       afterWrite: async (write) => {
         await cache.invalidate(tagsForWrite(write));
       },
     };
+    stops.push(() => services.ingest.invalidations.close());
     const schema = await buildGraphqlSchema();
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);

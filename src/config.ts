@@ -58,6 +58,10 @@ const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   /** Byte bound of the in-process L1 cache (default 64 MB). */
   CACHE_L1_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** Events older than this are refused by ingestion and deleted by the cleanupEvents job. */
+  EVENT_RETENTION_DAYS: positiveInt.max(3650).default(400),
+  /** Window within which a burst of ingested batches triggers one more invalidation per tag (ms). */
+  INGEST_INVALIDATION_WINDOW_MS: positiveInt.max(10_000).default(250),
   /** Prefix of every Redis key and channel of this deployment (tests give each file its own). */
   REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,40}$/, 'expected 1-40 characters of [A-Za-z0-9_:.-]').default('gp:'),
   /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */

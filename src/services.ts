@@ -1,6 +1,8 @@
 import type { PrincipalCache } from './auth/principal-cache.js';
 import type { TieredCache } from './cache/tiered-cache.js';
 import type { RateLimiter } from './security/rate-limiter.js';
+import type { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
+import type { StoreDirectory } from './ingest/store-directory.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
@@ -13,6 +15,8 @@ export interface Services {
   principals: PrincipalCache;
   cache: TieredCache;
   rateLimiter: RateLimiter;
+  /** Event ingestion's helpers: known stores without a query per batch, coalesced invalidation. */
+  ingest: { stores: StoreDirectory; invalidations: InvalidationCoalescer };
   /** Told about every committed write (cache invalidation hooks in here). */
   afterWrite?: (write: WriteEvent) => Promise<void>;
 }

@@ -7,7 +7,7 @@ import { childPageLoader } from './child-page.loader.js';
 export const loadCustomerOrders = childPageLoader(
   'customerOrders',
   (customerIds, ctx) => {
-    const scope = ctx.principal?.storeIds ?? [];
+    const scope = ctx.principal ? ctx.principal.storeIds : [];
     const storeFilter = scope === null ? sql`TRUE` : sql`o.store_id = ANY(${[...scope]})`;
     return sql`SELECT o.*, o.customer_id AS parent_id FROM orders o WHERE o.customer_id = ANY(${customerIds}) AND ${storeFilter}`;
   },

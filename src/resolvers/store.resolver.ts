@@ -9,6 +9,9 @@ import { loadStoreInventory } from '../loaders/store-inventory.loader.js';
 import { loadStoreRevenue } from '../loaders/store-revenue.loader.js';
 import { loadStoreTopProducts } from '../loaders/store-top-products.loader.js';
 import { loadStoreTraffic } from '../loaders/store-traffic.loader.js';
+import { loadStoreEvents } from '../loaders/store-events.loader.js';
+import { mergeTraffic } from '../loaders/merge-traffic.js';
+import { Funnel } from '../schema/types/funnel.type.js';
 import { checkPageSize, checkRange, parseId } from '../schema/arguments.js';
 import { principalOf, READERS } from '../schema/auth-checker.js';
 import { Granularity, InventoryStatus } from '../schema/enums.js';
@@ -58,10 +61,12 @@ export class StoreResolver {
     return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
   }
 
-  @Cached({ ttl: 900, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 900, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => [HourlyTraffic])
-  trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
-    return loadStoreTraffic(ctx, store.id, { range: checkRange(range) });
+  async trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    const checked = checkRange(range);
+    const [orders, events] = await Promise.all([loadStoreTraffic(ctx, store.id, { range: checked }), loadStoreEvents(ctx, store.id, { range: checked })]);
+    return mergeTraffic(orders, events.visitsByHour);
   }
 
   @Cached({ ttl: 600, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
@@ -75,10 +80,23 @@ export class StoreResolver {
     return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit: checkPageSize(limit, 'limit', 10, 1) });
   }
 
-  @Cached({ ttl: 1200, swr: 60, tags: ["store:{parent.id}:customers"] })
+  @Cached({ ttl: 1200, swr: 60, tags: ["store:{parent.id}:customers", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => CustomerInsights)
-  customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
-    return loadStoreCustomerInsights(ctx, store.id, { range: checkRange(range) });
+  async customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    const checked = checkRange(range);
+    const [insights, events] = await Promise.all([
+      loadStoreCustomerInsights(ctx, store.id, { range: checked }),
+      loadStoreEvents(ctx, store.id, { range: checked }),
+    ]);
+    return { ...insights, activeCustomers: events.activeCustomers };
+  }
+
+  @Cached({ ttl: 300, swr: 30, tags: ["store:{parent.id}:events:{buckets:args.range}"] })
+  @FieldResolver(() => Funnel, { description: 'Visits → page views → add-to-cart → checkout from ingested events' })
+  async funnel(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
+    const events = await loadStoreEvents(ctx, store.id, { range: checkRange(range) });
+    const conversionRate = events.visits === 0 ? 0 : Math.round((events.checkouts / events.visits) * 10_000) / 10_000;
+    return { visits: events.visits, pageViews: events.pageViews, addToCarts: events.addToCarts, checkouts: events.checkouts, conversionRate };
   }
 
   @Cached({ ttl: 1800, swr: 60, tags: ["store:{parent.id}:inventory"] })

@@ -5,6 +5,7 @@ import { AnalyticsResolver } from '../resolvers/analytics.resolver.js';
 import { ApiKeyResolver } from '../resolvers/api-key.resolver.js';
 import { CacheAdminResolver } from '../resolvers/cache-admin.resolver.js';
 import { CategoryResolver } from '../resolvers/category.resolver.js';
+import { IngestResolver } from '../resolvers/ingest.resolver.js';
 import { CustomerResolver } from '../resolvers/customer.resolver.js';
 import { InventoryLevelResolver } from '../resolvers/inventory-level.resolver.js';
 import { OrderItemResolver } from '../resolvers/order-item.resolver.js';
@@ -28,6 +29,7 @@ export const resolvers = [
   AnalyticsResolver,
   ApiKeyResolver,
   CacheAdminResolver,
+  IngestResolver,
 ] as const;
 
 /** The executable schema, built once per process from the decorated classes. */

@@ -11,3 +11,6 @@ registerEnumType(OrderStatus, { name: 'OrderStatus', description: 'Revenue count
 registerEnumType(Channel, { name: 'Channel' });
 registerEnumType(InventoryStatus, { name: 'InventoryStatus', description: 'OUT: nothing on hand; LOW: at or below the reorder point; OK: above it' });
 registerEnumType(Role, { name: 'Role', description: 'VIEWER reads analytics, INGEST writes orders and events, ADMIN does everything' });
+
+export enum EventType { VISIT = 'VISIT', PAGE_VIEW = 'PAGE_VIEW', ADD_TO_CART = 'ADD_TO_CART', CHECKOUT = 'CHECKOUT' }
+registerEnumType(EventType, { name: 'EventType' });

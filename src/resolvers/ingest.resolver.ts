@@ -1,0 +1,34 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../context.js';
+import { BadUserInputError } from '../errors.js';
+import { insertEvents } from '../ingest/insert-events.js';
+import { MAX_EVENTS_PER_CALL, validateEvents } from '../ingest/validate-events.js';
+import { dayBuckets } from '../cache/tags.js';
+import { principalOf, WRITERS } from '../schema/auth-checker.js';
+import { EventInput } from '../schema/inputs/event.input.js';
+import { IngestResult } from '../schema/types/ingest-result.type.js';
+
+@Resolver()
+export class IngestResolver {
+  @Authorized(WRITERS)
+  @Mutation(() => IngestResult, { description: 'Stores 1 to 1000 events; each is checked on its own, resent ids count as duplicates' })
+  async ingestEvents(@Ctx() ctx: RequestContext, @Arg('events', () => [EventInput]) events: EventInput[]): Promise<IngestResult> {
+    if (events.length === 0 || events.length > MAX_EVENTS_PER_CALL) {
+      throw new BadUserInputError(`events must hold 1 to ${MAX_EVENTS_PER_CALL} events, got ${events.length}`, { argument: 'events' });
+    }
+    const { ingest, config, database } = ctx.services;
+    const storeIds = events.map((e) => (/^\d{1,10}$/.test(e.storeId) ? Number(e.storeId) : 0));
+    const known = await ingest.stores.existing(storeIds.filter((id) => id > 0));
+    const { valid, rejected } = validateEvents(events, principalOf(ctx), known, config.EVENT_RETENTION_DAYS);
+    // A repeated id inside one batch is a duplicate of its first occurrence.
+    const seen = new Set<string>();
+    const unique = valid.filter((event) => !seen.has(event.id) && seen.add(event.id));
+    const stored = await insertEvents(database.db, unique);
+    const tags = new Set<string>();
+    for (const event of stored) {
+      for (const bucket of dayBuckets(event.occurredAt.toISOString().slice(0, 10))) tags.add(`store:${event.storeId}:events:${bucket}`);
+    }
+    await ingest.invalidations.touch([...tags]);
+    return { accepted: stored.length, duplicates: valid.length - stored.length, rejected };
+  }
+}
