@@ -14,6 +14,10 @@ import { cacheReportPlugin } from './cache/cache-report.plugin.js';
 import { createCache } from './cache/create-cache.js';
 import { tagsForWrite } from './cache/write-tags.js';
 import { RateLimiter } from './security/rate-limiter.js';
+import { noteDataAccess } from './cache/access-tracker.js';
+import { HotPath } from './hot-path/hot-path.js';
+import { OperationCache } from './hot-path/operation-cache.js';
+import { operationStorePlugin } from './hot-path/operation-store.plugin.js';
 import { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
 import { StoreDirectory } from './ingest/store-directory.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
@@ -95,13 +99,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
     const cachedFields = applyCachedFields(schema, cache, schemaVersion);
+    // Any statement outside a @cached field's computation makes the request's response not storable whole.
+    database.observe(() => noteDataAccess());
+    const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
-    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin()]);
+    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin(), operationStorePlugin(operations)]);
     await apollo.start();
     stops.push(() => apollo.stop());
-    routes['/graphql'] = graphqlHandler(apollo, services);
+    routes['/graphql'] = graphqlHandler(apollo, services, config.HOT_PATH ? new HotPath(operations, apollo, services) : null);
     routes['/healthz'] = healthz;
     routes['/readyz'] = readyz(services, () => ({ cache: cacheRuntime.status() }));
 

@@ -26,6 +26,26 @@ const rateLimits = z.string().transform((text, ctx) => {
   return limits;
 });
 
+/** `name=value,…` with each value matching `pattern` → { name: [captured groups as numbers] }; names are checked by their user. */
+function namedPairs(pattern: RegExp, expected: string) {
+  return z.string().transform((text, ctx) => {
+    const pairs: Record<string, number[]> = {};
+    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [name, value = ''] = part.split('=').map((s) => s.trim());
+      const match = pattern.exec(value);
+      if (!name || !match) {
+        ctx.addIssue({ code: 'custom', message: `expected name=${expected} pairs, got "${part}"` });
+        return z.NEVER;
+      }
+      pairs[name] = match.slice(1).map(Number);
+    }
+    return pairs;
+  });
+}
+
+/** A 5- or 6-field cron pattern, or `off`; BullMQ's parser checks the fields when the schedule is saved. */
+const cron = z.string().regex(/^(off|\S+( \S+){4,5})$/, 'expected a cron pattern such as "0 * * * *", or off');
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
@@ -67,6 +87,8 @@ const envSchema = z.object({
   /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
   EMBEDDED_PG_FAST: bool.default(false),
   METRICS_PUBLIC: bool.default(false),
+  /** Serve fully cached operations from stored bytes before Apollo (off only to measure the per-field path). */
+  HOT_PATH: bool.default(true),
   /** Pre-execution limits (abuse resistance); the defaults admit every README example. */
   MAX_QUERY_DEPTH: positiveInt.max(100).default(8),
   MAX_ALIASES: positiveInt.max(1000).default(30),
@@ -81,6 +103,29 @@ const envSchema = z.object({
     .optional(),
   /** Largest WebSocket message accepted, bytes. */
   WS_MAX_MESSAGE_BYTES: positiveInt.default(64 * 1024),
+  /** Retries per job kind over the defaults of src/jobs/job-kinds.ts: `kind=attempts/backoffMs,…`, e.g. `generateReport=5/2000`. */
+  JOB_RETRY: namedPairs(/^(\d{1,3})\/(\d{1,9})$/, 'attempts/backoffMs').default({}),
+  /** Fraction of each exponential backoff delay that is random (0 = none, 0.2 = the last 20 % varies). */
+  JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(0.9).default(0.2),
+  /** Worker concurrency per queue over the defaults (reports=2, maintenance=1), e.g. `maintenance=4`. */
+  JOB_CONCURRENCY: namedPairs(/^(\d{1,4})$/, 'a number of jobs').default({}),
+  /** Cron pattern (UTC) of the scheduled refreshAggregates; `off` removes the schedule. Default hourly. */
+  JOB_REFRESH_CRON: cron.default('0 * * * *'),
+  /** Cron pattern (UTC) of the scheduled cleanupEvents; `off` removes the schedule. Default daily at 03:30. */
+  JOB_CLEANUP_CRON: cron.default('30 3 * * *'),
+  /** How often workers look for jobs whose worker died (ms); also the lock they hold is JOB_LOCK_DURATION_MS. */
+  JOB_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+  JOB_LOCK_DURATION_MS: positiveInt.default(30_000),
+  /** On shutdown, how long active jobs may run on before the worker is closed anyway (they then stall and rerun). */
+  JOB_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** Finished jobs kept for inspection: the newest N, and none older than JOB_KEEP_HOURS. */
+  JOB_KEEP_COMPLETED: positiveInt.default(1_000),
+  JOB_KEEP_FAILED: positiveInt.default(5_000),
+  JOB_KEEP_HOURS: positiveInt.default(7 * 24),
+  /** Rows cleanupEvents deletes per statement, so a big cleanup never holds long locks. */
+  CLEANUP_BATCH_SIZE: positiveInt.max(100_000).default(5_000),
+  /** Postgres schema of BullMQ's own tables when REDIS_URL is unset. */
+  JOB_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier').default('bullmq'),
 });
 
 export type Config = Readonly<

@@ -17,6 +17,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   /** Event ingestion's helpers: known stores without a query per batch, coalesced invalidation. */
   ingest: { stores: StoreDirectory; invalidations: InvalidationCoalescer };
+  /** Told about every request the hot path answers (metrics count them: Apollo never sees them). */
+  hotPathListener?: (served: { status: number; stale: boolean; durationMs: number; cost: number }) => void;
   /** Told about every committed write (cache invalidation hooks in here). */
   afterWrite?: (write: WriteEvent) => Promise<void>;
 }

@@ -21,8 +21,8 @@ function event(overrides: Partial<EventInput> = {}): EventInput {
   return { id: `t-${randomUUID()}`, storeId: '1', type: 'VISIT', occurredAt: minutesAgo(1), sessionId: 's1', ...overrides };
 }
 const ingest = (events: EventInput[], key = ingestKey) => server.request(IngestEventsDocument, { variables: { events }, key });
-const storedCount = async (ids: string[]) =>
-  Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM events WHERE id = ANY(${ids})`.execute(server.app.services.database.db)).rows[0].n);
+const storedCount = async (ids: Array<string | number>) =>
+  Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM events WHERE id = ANY(${ids.map(String)})`.execute(server.app.services.database.db)).rows[0].n);
 
 describe('ingestEvents', () => {
   it('stores the valid events of a mixed batch and says why each other one was refused', async () => {

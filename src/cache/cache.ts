@@ -35,6 +35,11 @@ export interface CacheOutcome {
   /** Seconds since the value was computed (0 for a miss). */
   age: number;
   stale: boolean;
+  /** The entry's tags, freshness and scope: what an operation entry built from this field inherits. */
+  tags: string[];
+  freshUntil: number;
+  staleUntil: number;
+  scope: 'PUBLIC' | 'PRIVATE';
 }
 
 export function isServable(entry: CacheEntry, now: number): boolean {

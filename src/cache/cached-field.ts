@@ -13,6 +13,7 @@ import { scopeKey } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { READERS } from '../schema/auth-checker.js';
 import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
+import { insideCachedField } from './access-tracker.js';
 import { compileTagTemplate, type TagTemplate } from './tags.js';
 import type { TieredCache } from './tiered-cache.js';
 
@@ -97,9 +98,11 @@ function cachedResolver(
     const key = `${prefix}${parentId ?? 'root'}:${hashOf(stableJson(args))}:${scope}`;
     const tags = [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
     return cache
-      .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () => resolve(parent, args, ctx, info))
+      .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
+        insideCachedField(() => resolve(parent, args, ctx, info)),
+      )
       .then(({ value, outcome }) => {
-        ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, ...outcome });
+        ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });
         return value;
       });
   };

@@ -22,7 +22,18 @@ export interface FieldStats {
 
 export interface FetchResult<V> {
   value: V;
-  outcome: Omit<CacheOutcome, 'path' | 'field'>;
+  outcome: Omit<CacheOutcome, 'path' | 'field' | 'scope'>;
+}
+
+function outcomeOf(entry: CacheEntry, tier: CacheTier | 'MISS', now: number): FetchResult<unknown>['outcome'] {
+  return {
+    tier,
+    age: tier === 'MISS' ? 0 : Math.floor((now - entry.createdAt) / 1000),
+    stale: entry.freshUntil <= now,
+    tags: entry.tags,
+    freshUntil: entry.freshUntil,
+    staleUntil: entry.staleUntil,
+  };
 }
 
 const LOCK_TTL_MS = 5_000;
@@ -77,7 +88,7 @@ export class TieredCache {
       } else {
         stats.hits += 1;
       }
-      return { value: entry.value as V, outcome: { tier, age: Math.floor((now - entry.createdAt) / 1000), stale } };
+      return { value: entry.value as V, outcome: outcomeOf(entry, tier, now) };
     }
     stats.misses += 1;
     let pending = this.inflight.get(key) as Promise<FetchResult<V>> | undefined;
@@ -97,13 +108,13 @@ export class TieredCache {
         const waited = await this.waitForL2(key);
         if (waited) {
           this.l1.set(key, waited);
-          return { value: waited.value as V, outcome: { tier: 'L2', age: Math.floor((Date.now() - waited.createdAt) / 1000), stale: false } };
+          return { value: waited.value as V, outcome: outcomeOf(waited, 'L2', Date.now()) };
         }
       }
       const started = Date.now();
       const value = await compute();
-      this.store(key, options, value, started);
-      return { value, outcome: { tier: 'MISS', age: 0, stale: false } };
+      const entry = this.store(key, options, value, started);
+      return { value, outcome: outcomeOf(entry, 'MISS', Date.now()) };
     } finally {
       if (locked) void this.l2?.unlock(key, token);
     }
@@ -119,9 +130,12 @@ export class TieredCache {
     return undefined;
   }
 
-  private store(key: string, options: FetchOptions, value: unknown, startedAt: number): void {
-    // A write that invalidated one of these tags after we started means our value may predate it.
-    if (options.tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) >= startedAt)) return;
+  /**
+   * Writes an entry to both tiers, unless a write invalidated one of its tags after
+   * `startedAt` (the value may predate it). Returns the entry either way, so callers
+   * know its freshness; `stored` says whether it was kept.
+   */
+  private store(key: string, options: Omit<FetchOptions, 'field'>, value: unknown, startedAt: number): CacheEntry & { stored: boolean } {
     const now = Date.now();
     const entry: CacheEntry = {
       value,
@@ -130,8 +144,43 @@ export class TieredCache {
       staleUntil: now + (options.ttlSeconds + options.swrSeconds) * 1000,
       tags: options.tags,
     };
+    if (this.wasInvalidatedSince(options.tags, startedAt)) return { ...entry, stored: false };
     this.l1.set(key, entry);
     void this.l2?.set(key, entry);
+    return { ...entry, stored: true };
+  }
+
+  wasInvalidatedSince(tags: readonly string[], since: number): boolean {
+    return tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) >= since);
+  }
+
+  /** Reads an entry (L1, then L2) without computing anything: the operation hot path. */
+  async peek(key: string): Promise<{ entry: CacheEntry; tier: CacheTier } | undefined> {
+    const now = Date.now();
+    const local = this.l1.get(key);
+    if (local && local.staleUntil > now) return { entry: local, tier: 'L1' };
+    const remote = await this.l2?.get(key);
+    if (!remote || remote.staleUntil <= now) return undefined;
+    this.l1.set(key, remote);
+    return { entry: remote, tier: 'L2' };
+  }
+
+  /** Stores a value computed elsewhere (an operation entry) under the same rules as fields. */
+  put(key: string, value: unknown, options: { freshUntil: number; staleUntil: number; tags: string[]; startedAt: number }): boolean {
+    if (this.wasInvalidatedSince(options.tags, options.startedAt)) return false;
+    const entry: CacheEntry = { value, createdAt: Date.now(), freshUntil: options.freshUntil, staleUntil: options.staleUntil, tags: options.tags };
+    this.l1.set(key, entry);
+    void this.l2?.set(key, entry);
+    return true;
+  }
+
+  /** Counts a hot-path hit for each field an operation entry was built from. */
+  countHits(fields: readonly string[], stale: boolean): void {
+    for (const field of fields) {
+      const stats = this.statsOf(field);
+      if (stale) stats.staleHits += 1;
+      else stats.hits += 1;
+    }
   }
 
   private refreshInBackground<V>(key: string, options: FetchOptions, compute: () => Promise<V> | V, stale: CacheEntry): void {

@@ -26,8 +26,10 @@ export function createApollo(
   return new ApolloServer<RequestContext>({
     schema,
     formatError,
+    // Our config, not process.env, decides the landing page and defaults.
+    nodeEnv: services.config.NODE_ENV,
     includeStacktraceInErrorResponses: !production && services.config.NODE_ENV !== 'test',
-    csrfPrevention: true,
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] }, // a Bearer key forces a CORS preflight: GET with a key is safe
     allowBatchedHttpRequests: false,
     // Introspection is decided per caller (admins only in production) by securityPlugin.
     introspection: true,

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Principal } from '../auth/principal.js';
+import { trackRequest, type AccessRecord } from '../cache/access-tracker.js';
 import type { RequestContext } from '../context.js';
+import { hotPathParams, type HotPath } from '../hot-path/hot-path.js';
 import { createRequestContext } from '../context.js';
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -28,7 +31,37 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * POST and GET /graphql through Apollo's executeHTTPGraphQLRequest (the integration
  * API): our own thin node:http glue instead of a framework.
  */
-export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: Services) {
+/** Refusals made before execution (auth, CSRF, method) carry the request id too, like every other error. */
+function withRequestId(body: string, requestId: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+    if (!Array.isArray(parsed.errors) || parsed.errors.every((e) => e.extensions?.requestId)) return body;
+    for (const error of parsed.errors) error.extensions = { ...error.extensions, requestId };
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
+}
+
+/** Who calls, decided once per request for both the hot path and Apollo. */
+async function identify(req: IncomingMessage, services: Services): Promise<{ principal: Principal | null; refusal: Error | null }> {
+  const key = bearerKey(req.headers.authorization);
+  if (key === null) return { principal: null, refusal: null };
+  const principal = await services.principals.resolve(key);
+  if (!principal) return { principal: null, refusal: new UnauthenticatedError('The API key is unknown or revoked', 401) };
+  const decision = await services.rateLimiter.take(principal);
+  if (!decision.allowed) {
+    return { principal, refusal: new RateLimitedError(decision.retryAfterMs, services.config.RATE_LIMITS[principal.role] ?? 0) };
+  }
+  return { principal, refusal: null };
+}
+
+/**
+ * POST and GET /graphql: the hot path first (fully cached operations from stored
+ * bytes), then Apollo through executeHTTPGraphQLRequest (the integration API) — our
+ * own thin node:http glue instead of a framework.
+ */
+export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: Services, hotPath: HotPath | null) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const requestId = requestIdOf(req);
     let body: unknown;
@@ -44,31 +77,36 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
       sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId } }] }, { 'x-request-id': requestId });
       return;
     }
+    const { principal, refusal } = await identify(req, services);
+    if (hotPath && principal && !refusal) {
+      const params = hotPathParams(req, url, body);
+      if (params && (await hotPath.tryServe(req, res, params, principal, requestId))) return;
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => {
-        const key = bearerKey(req.headers.authorization);
-        if (key === null) return createRequestContext(services, null, requestId);
-        const principal = await services.principals.resolve(key);
-        if (!principal) {
-          throw new UnauthenticatedError('The API key is unknown or revoked', 401);
-        }
-        const decision = await services.rateLimiter.take(principal);
-        if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs, services.config.RATE_LIMITS[principal.role] ?? 0);
-        return createRequestContext(services, principal, requestId);
-      },
-    });
+    const access: AccessRecord = { uncached: false };
+    const response = await trackRequest(access, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => {
+          if (refusal) throw refusal;
+          return createRequestContext(services, principal, requestId, access);
+        },
+      }),
+    );
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [name, value] of response.headers) outHeaders[name] = value;
-    res.writeHead(response.status ?? 200, outHeaders);
+    const status = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      const text = status >= 400 ? withRequestId(response.body.string, requestId) : response.body.string;
+      if (text !== response.body.string) delete outHeaders['content-length'];
+      res.writeHead(status, outHeaders);
+      res.end(text);
       return;
     }
+    res.writeHead(status, outHeaders);
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };

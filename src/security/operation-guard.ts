@@ -34,7 +34,14 @@ export function checkOperation(check: OperationCheck): { cost: number } {
   }
   const operations = check.document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) return { cost: 0 };
-  const cost = operationCost(check.schema, check.document, check.variables, check.operationName);
+  let cost: number;
+  try {
+    cost = operationCost(check.schema, check.document, check.variables, check.operationName);
+  } catch (error) {
+    // Variables that do not coerce: execution refuses them with BAD_USER_INPUT before any resolver runs.
+    if (error instanceof Error && 'extensions' in error) return { cost: 0 };
+    throw error;
+  }
   if (cost > check.maxCost) {
     throw new QueryTooComplexError(`Query cost ${cost} exceeds the limit of ${check.maxCost}; ask for fewer items (first/limit) or fewer analytic fields`, {
       cost,

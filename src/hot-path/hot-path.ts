@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import type { Principal } from '../auth/principal.js';
+import { scopeKey } from '../auth/principal.js';
+import { trackRequest } from '../cache/access-tracker.js';
+import { createRequestContext, type RequestContext } from '../context.js';
+import { READERS } from '../schema/auth-checker.js';
+import type { Services } from '../services.js';
+import type { OperationCache, OperationHit } from './operation-cache.js';
+import { bodiesOf, operationHash } from './operation-entry.js';
+
+export interface GraphqlParams {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | undefined;
+}
+
+/** The operation a request carries, when it is one the hot path can serve; otherwise null (Apollo decides). */
+export function hotPathParams(req: IncomingMessage, url: URL, body: unknown): GraphqlParams | null {
+  if (req.method === 'POST') {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+    const { query, variables, operationName } = body as Record<string, unknown>;
+    if (typeof query !== 'string' || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) return null;
+    return { query, variables: (variables ?? undefined) as GraphqlParams['variables'], operationName: typeof operationName === 'string' ? operationName : undefined };
+  }
+  if (req.method !== 'GET') return null;
+  // Apollo's CSRF prevention: a GET must carry a header a browser form cannot send.
+  if (!req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) return null;
+  const query = url.searchParams.get('query');
+  if (!query) return null;
+  try {
+    const variables = url.searchParams.get('variables');
+    return { query, variables: variables ? JSON.parse(variables) : undefined, operationName: url.searchParams.get('operationName') ?? undefined };
+  } catch {
+    return null;
+  }
+}
+
+function pickEncoding(accept: string | undefined, hit: OperationHit): { encoding: 'br' | 'gzip' | null; body: Buffer } {
+  const bodies = bodiesOf(hit.entry);
+  const wants = (name: string) => new RegExp(`(^|[\\s,])${name}(?!;q=0(\\.0*)?(\\s|,|$))`).test(accept ?? '');
+  if (bodies.br && wants('br')) return { encoding: 'br', body: bodies.br };
+  if (bodies.gzip && wants('gzip')) return { encoding: 'gzip', body: bodies.gzip };
+  return { encoding: null, body: bodies.plain };
+}
+
+/**
+ * Serves fully cached operations before Apollo from stored bytes: no parse, no
+ * validation, no execution. The caller was already authenticated and rate-limited by
+ * the handler; everything else (scope, role, metrics, request id) is kept here.
+ */
+export class HotPath {
+  private readonly refreshing = new Set<string>();
+
+  constructor(
+    private readonly operations: OperationCache,
+    private readonly apollo: ApolloServer<RequestContext>,
+    private readonly services: Services,
+  ) {}
+
+  async tryServe(req: IncomingMessage, res: ServerResponse, params: GraphqlParams, principal: Principal, requestId: string): Promise<boolean> {
+    if (!READERS.includes(principal.role)) return false;
+    const started = performance.now();
+    const hash = operationHash(params.query, params.variables, params.operationName);
+    const hit = await this.operations.lookup(hash, principal);
+    if (!hit) return false;
+    if (hit.stale) this.refresh(hash, params, principal);
+    this.operations.countHit(hit.entry, hit.stale);
+    const headers: Record<string, string> = {
+      'x-request-id': requestId,
+      'x-cache': 'HIT',
+      etag: hit.entry.etag,
+      'cache-control': `${hit.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${hit.maxAge}`,
+      vary: 'Accept-Encoding, Authorization',
+    };
+    let status = 200;
+    const match = req.headers['if-none-match'];
+    if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === hit.entry.etag)) {
+      status = 304;
+      res.writeHead(304, headers);
+      res.end();
+    } else {
+      const { encoding, body } = pickEncoding(req.headers['accept-encoding'] as string | undefined, hit);
+      if (encoding) headers['content-encoding'] = encoding;
+      headers['content-type'] = 'application/json; charset=utf-8';
+      headers['content-length'] = String(body.length);
+      res.writeHead(200, headers);
+      res.end(body);
+    }
+    this.services.logger.info(
+      { requestId, operationName: params.operationName ?? null, durationMs: Math.round((performance.now() - started) * 100) / 100, status, cache: 'operation', stale: hit.stale, key: principal.keyId },
+      'graphql request',
+    );
+    this.services.hotPathListener?.({ status, stale: hit.stale, durationMs: performance.now() - started, cost: hit.entry.cost });
+    return true;
+  }
+
+  /** Stale-while-revalidate for operation entries: one re-execution per entry, through Apollo, storing a fresh entry. */
+  private refresh(hash: string, params: GraphqlParams, principal: Principal): void {
+    const id = `${hash}:${scopeKey(principal)}`;
+    if (this.refreshing.has(id)) return;
+    this.refreshing.add(id);
+    const access = { uncached: false };
+    const contextValue = createRequestContext(this.services, principal, `refresh-${hash.slice(0, 8)}`, access);
+    trackRequest(access, () => this.apollo.executeOperation({ query: params.query, variables: params.variables, operationName: params.operationName }, { contextValue }))
+      .catch((error: unknown) => this.services.logger.error({ err: error, operation: params.operationName }, 'operation refresh failed; serving the stale entry'))
+      .finally(() => this.refreshing.delete(id));
+  }
+}

@@ -1,0 +1,34 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from '../context.js';
+import { READERS } from '../schema/auth-checker.js';
+import type { OperationCache } from './operation-cache.js';
+import { operationHash } from './operation-entry.js';
+
+/**
+ * After an execution in which every data access happened inside @cached fields and
+ * nothing failed, stores the serialized response as an operation entry for the hot
+ * path, and marks the response cacheable (ETag, Cache-Control).
+ */
+export function operationStorePlugin(operations: OperationCache): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ request }) {
+      return {
+        async willSendResponse({ response, contextValue, operation }) {
+          const principal = contextValue.principal;
+          if (!principal || !READERS.includes(principal.role) || operation?.operation !== 'query' || !request.query) return;
+          if (response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
+          if (contextValue.access.uncached || contextValue.cacheOutcomes.length === 0) return;
+          const result = response.body.singleResult;
+          const cost = (result.extensions?.cost as { requested?: number } | undefined)?.requested ?? 0;
+          // The stored body carries data and cost; what the cache did is said by the X-Cache header.
+          const body = JSON.stringify({ data: result.data, extensions: { cost: result.extensions?.cost } });
+          const hash = operationHash(request.query, request.variables, request.operationName);
+          const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost, contextValue.startedAt);
+          if (!stored) return;
+          response.http.headers.set('etag', stored.entry.etag);
+          response.http.headers.set('cache-control', `${stored.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${stored.maxAge}`);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { LatencyHistogram, type LatencySummaryData } from './latency-histogram.js';
+
+export interface HttpSnapshot {
+  requests: number;
+  /** Responses with status >= 400, or with GraphQL errors under a lower status. */
+  errors: number;
+  /** Requests the hot path answered from stored bytes (Apollo never saw them). */
+  hotPath: number;
+  latency: LatencySummaryData;
+  statuses: Array<{ status: number; count: number }>;
+}
+
+/** Every POST/GET /graphql request, whoever answered it (hot path, Apollo, or a refusal before either). */
+export class HttpRecorder {
+  private requests = 0;
+  private errors = 0;
+  private hotPath = 0;
+  private readonly statuses = new Map<number, number>();
+  readonly latency = new LatencyHistogram();
+
+  /** A request ended: called once per request by the route wrapper. */
+  request(status: number, durationMs: number): void {
+    this.requests += 1;
+    if (status >= 400) this.errors += 1;
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    this.latency.record(durationMs);
+  }
+
+  /** Apollo answered with GraphQL errors under a status < 400 (a field error): the status alone does not say so. */
+  erroredBelow400(): void {
+    this.errors += 1;
+  }
+
+  servedByHotPath(): void {
+    this.hotPath += 1;
+  }
+
+  snapshot(): HttpSnapshot {
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      hotPath: this.hotPath,
+      latency: this.latency.summary(),
+      statuses: [...this.statuses].map(([status, count]) => ({ status, count })).sort((a, b) => a.status - b.status),
+    };
+  }
+
+  reset(): void {
+    this.requests = 0;
+    this.errors = 0;
+    this.hotPath = 0;
+    this.statuses.clear();
+    this.latency.reset();
+  }
+}
