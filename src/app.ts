@@ -16,6 +16,8 @@ import { tagsForWrite } from './cache/write-tags.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import { noteDataAccess } from './cache/access-tracker.js';
 import { HotPath } from './hot-path/hot-path.js';
+import { DocumentLimits } from './security/document-limits.js';
+import { limitsFrom } from './security/limits.js';
 import { OperationCache } from './hot-path/operation-cache.js';
 import { operationStorePlugin } from './hot-path/operation-store.plugin.js';
 import { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
@@ -27,6 +29,8 @@ import { healthz, readyz } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { buildGraphqlSchema } from './schema/build-schema.js';
+import { instrumentApp } from './metrics/instrument-app.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { Services } from './services.js';
 
 export interface App {
@@ -79,6 +83,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       principals.broadcast = () => bus.publish({ kind: 'keys-revoked' });
       bus.onMessage((message) => message.kind === 'keys-revoked' && principals.clear());
     }
+    // Queue counts are read through services at each use: the jobs part may set services.queues later.
+    const metrics = new MetricsRegistry({ database, cache, slowQueryMs: config.SLOW_QUERY_MS, logger, queues: () => services.queues });
     const services: Services = {
       config,
       logger,
@@ -86,6 +92,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       principals,
       cache,
       rateLimiter: new RateLimiter(config.RATE_LIMITS, cacheRuntime.redis, config.REDIS_PREFIX, logger),
+      metrics,
       ingest: {
         stores: new StoreDirectory(database.db),
         invalidations: new InvalidationCoalescer((tags) => cache.invalidate(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
@@ -99,16 +106,22 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
     const cachedFields = applyCachedFields(schema, cache, schemaVersion);
+    // After applyCachedFields, so resolver timings include cache hits.
+    const instrumentation = instrumentApp(metrics, schema, services);
+    stops.push(() => instrumentation.stop());
     // Any statement outside a @cached field's computation makes the request's response not storable whole.
     database.observe(() => noteDataAccess());
     const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
-    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin(), operationStorePlugin(operations)]);
+    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin(), operationStorePlugin(operations), ...instrumentation.plugins]);
     await apollo.start();
     stops.push(() => apollo.stop());
-    routes['/graphql'] = graphqlHandler(apollo, services, config.HOT_PATH ? new HotPath(operations, apollo, services) : null);
+    const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
+    const documentLimits = new DocumentLimits(schema, limitsFrom(config));
+    routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits));
+    routes['/metrics'] = instrumentation.metricsRoute;
     routes['/healthz'] = healthz;
     routes['/readyz'] = readyz(services, () => ({ cache: cacheRuntime.status() }));
 

@@ -33,8 +33,9 @@ export function createApollo(
     allowBatchedHttpRequests: false,
     // Introspection is decided per caller (admins only in production) by securityPlugin.
     introspection: true,
-    validationRules: securityValidationRules(limits),
     parseOptions: { maxTokens: limits.maxTokens },
+    // Also checked before Apollo (DocumentLimits, in the HTTP handler); kept here for executeOperation.
+    validationRules: securityValidationRules(limits),
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { trackRequest, type AccessRecord } from '../cache/access-tracker.js';
 import type { RequestContext } from '../context.js';
 import { hotPathParams, type HotPath } from '../hot-path/hot-path.js';
+import type { DocumentLimits } from '../security/document-limits.js';
 import { createRequestContext } from '../context.js';
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -31,6 +32,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * POST and GET /graphql through Apollo's executeHTTPGraphQLRequest (the integration
  * API): our own thin node:http glue instead of a framework.
  */
+/** The query text of a POST JSON body or a GET, if any (the hot path and the limit checks read it). */
+function queryTextOf(req: IncomingMessage, url: URL, body: unknown): string | null {
+  if (req.method === 'GET') return url.searchParams.get('query');
+  const query = body && typeof body === 'object' && !Array.isArray(body) ? (body as { query?: unknown }).query : undefined;
+  return typeof query === 'string' ? query : null;
+}
+
 /** Refusals made before execution (auth, CSRF, method) carry the request id too, like every other error. */
 function withRequestId(body: string, requestId: string): string {
   try {
@@ -61,7 +69,7 @@ async function identify(req: IncomingMessage, services: Services): Promise<{ pri
  * bytes), then Apollo through executeHTTPGraphQLRequest (the integration API) — our
  * own thin node:http glue instead of a framework.
  */
-export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: Services, hotPath: HotPath | null) {
+export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: Services, hotPath: HotPath | null, documentLimits: DocumentLimits) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const requestId = requestIdOf(req);
     let body: unknown;
@@ -75,6 +83,14 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
         return;
       }
       sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId } }] }, { 'x-request-id': requestId });
+      return;
+    }
+    const query = queryTextOf(req, url, body);
+    const limitError = query === null ? null : documentLimits.check(query);
+    if (limitError) {
+      const error = { message: limitError.message, extensions: { ...limitError.extensions, requestId } };
+      sendJson(res, 400, { errors: [error] }, { 'x-request-id': requestId });
+      services.logger.info({ requestId, status: 400, limit: limitError.extensions.limit }, 'graphql request refused by a limit');
       return;
     }
     const { principal, refusal } = await identify(req, services);

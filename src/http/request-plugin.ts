@@ -3,9 +3,10 @@ import type { RequestContext } from '../context.js';
 import { isPublicError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { originalOf } from './format-error.js';
+import { cacheSummary } from '../metrics/cache-summary.js';
 
 /**
- * One log line per operation (request id, operation, duration, outcome); the whole of
+ * One log line per operation (request id, operation, duration, outcome, what the cache did); the whole of
  * every unexpected error goes to the log with the request id, and every error the
  * client gets carries that id so the two can be matched.
  */
@@ -37,6 +38,7 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext
               errors: errors?.length ?? 0,
               status: response.http.status ?? 200,
               key: contextValue.principal?.keyId ?? null,
+              cache: cacheSummary(contextValue.cacheOutcomes),
             },
             'graphql request',
           );

@@ -1,6 +1,7 @@
 import { Kind, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import { ForbiddenError, QueryTooComplexError } from '../errors.js';
+import { BadUserInputError, ForbiddenError, QueryTooComplexError } from '../errors.js';
+import { MAX_PAGE_SIZE } from '../schema/arguments.js';
 import { operationCost } from './cost.js';
 
 export interface OperationCheck {
@@ -23,6 +24,20 @@ function usesIntrospection(document: DocumentNode): boolean {
   return found;
 }
 
+/** `first` / `limit` above the cap, literal or through a variable, refused before anything runs. */
+function checkPageArguments(document: DocumentNode, variables: Record<string, unknown>): void {
+  visit(document, {
+    Argument(node) {
+      if (node.name.value !== 'first' && node.name.value !== 'limit') return;
+      const value =
+        node.value.kind === Kind.INT ? Number(node.value.value) : node.value.kind === Kind.VARIABLE ? variables[node.value.name.value] : undefined;
+      if (typeof value === 'number' && value > MAX_PAGE_SIZE) {
+        throw new BadUserInputError(`${node.name.value} must be at most ${MAX_PAGE_SIZE}, got ${value}`, { argument: node.name.value });
+      }
+    },
+  });
+}
+
 /**
  * The per-request rules that need the caller or the variables, run after validation and
  * before any resolver, the same on HTTP and WebSocket: introspection only for admins in
@@ -32,6 +47,7 @@ export function checkOperation(check: OperationCheck): { cost: number } {
   if (check.production && check.principal?.role !== 'ADMIN' && usesIntrospection(check.document)) {
     throw new ForbiddenError('Introspection is disabled in production except for ADMIN keys');
   }
+  checkPageArguments(check.document, check.variables);
   const operations = check.document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) return { cost: 0 };
   let cost: number;

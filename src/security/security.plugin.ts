@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import { checkOperation } from './operation-guard.js';
 
@@ -10,21 +11,34 @@ const SUGGESTION = / Did you mean .+\?$/;
  * policy, cost), reports the cost in `extensions.cost`, and in production removes
  * field suggestions from errors for everyone but admins.
  */
-export function securityPlugin(schema: GraphQLSchema, options: { production: boolean; maxCost: number }): ApolloServerPlugin<RequestContext> {
+export function securityPlugin(
+  schema: GraphQLSchema,
+  options: { production: boolean; maxCost: number },
+): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       let cost: number | null = null;
       return {
+
         async didResolveOperation({ document, operationName, request, contextValue }) {
-          cost = checkOperation({
+          try {
+            cost = checkOperation({
             schema,
             document,
             operationName,
             variables: request.variables ?? {},
             principal: contextValue.principal,
             production: options.production,
-            maxCost: options.maxCost,
-          }).cost;
+              maxCost: options.maxCost,
+            }).cost;
+          } catch (error) {
+            // Refused before execution: the whole request failed, so say it in the HTTP status too.
+            if (error instanceof GraphQLError && !error.extensions.http) {
+              const status = error.extensions.code === ErrorCode.FORBIDDEN ? 403 : 400;
+              (error.extensions as Record<string, unknown>).http = { status };
+            }
+            throw error;
+          }
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { TEMPLATE_DATABASE, TEST_ADMIN_KEY } from './constants.js';
 import { graphqlRequest, type GraphqlResponse } from './graphql-client.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -50,7 +50,9 @@ export interface TestServer {
  * Boots the real server in-process on a free port against its own database (a fresh
  * clone unless `databaseUrl` is given, e.g. for two instances sharing one database).
  */
-export async function startTestServer(options: { env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; databaseUrl?: string; logger?: Logger } = {},
+): Promise<TestServer> {
   const databaseUrl = options.databaseUrl ?? (await cloneTemplateDatabase());
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -65,7 +67,7 @@ export async function startTestServer(options: { env?: Record<string, string>; d
     RATE_LIMITS: 'VIEWER=1000,INGEST=1000',
     ...options.env,
   });
-  const app = await startApp(config, { logger: createLogger(config.LOG_LEVEL) });
+  const app = await startApp(config, { logger: options.logger ?? createLogger(config.LOG_LEVEL) });
   return {
     app,
     url: app.url,
