@@ -119,7 +119,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await apollo.start();
     stops.push(() => apollo.stop());
     const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
-    const documentLimits = new DocumentLimits(schema, limitsFrom(config));
+    const documentLimits = new DocumentLimits(limitsFrom(config));
     routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits));
     routes['/metrics'] = instrumentation.metricsRoute;
     routes['/healthz'] = healthz;

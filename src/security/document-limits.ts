@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { SecurityLimits } from './limits.js';
-import { securityValidationRules } from './validation-rules.js';
+import { documentLimitErrors } from './validation-rules.js';
 
 /**
  * The limit checks (depth, aliases, directives, repeated fields) run on their own,
@@ -12,14 +12,7 @@ import { securityValidationRules } from './validation-rules.js';
  */
 export class DocumentLimits {
   private readonly accepted = new LRUCache<string, true>({ max: 5_000 });
-  private readonly rules;
-
-  constructor(
-    private readonly schema: GraphQLSchema,
-    private readonly limits: SecurityLimits,
-  ) {
-    this.rules = securityValidationRules(limits);
-  }
+  constructor(private readonly limits: SecurityLimits) {}
 
   /** The first limit the query text breaks, or null (also for texts that do not parse: the parser reports those). */
   check(query: string): GraphQLError | null {
@@ -31,7 +24,7 @@ export class DocumentLimits {
     } catch {
       return null;
     }
-    const [error] = validate(this.schema, document, this.rules, { maxErrors: 1 });
+    const [error] = documentLimitErrors(document, this.limits);
     if (error) return error;
     this.accepted.set(hash, true);
     return null;

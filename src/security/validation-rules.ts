@@ -2,6 +2,7 @@ import {
   GraphQLError,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
@@ -44,55 +45,60 @@ function measure(
   }
 }
 
-/** Depth (nested selection sets) and alias count per operation. */
-function depthAndAliasRule(limits: SecurityLimits): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation) {
-      const fragments = new Map(
-        context.getDocument().definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-      );
-      const totals = { maxDepth: 0, aliases: 0 };
-      measure(operation.selectionSet, fragments, new Set(), 0, totals);
-      const name = operation.name?.value ?? 'anonymous operation';
-      if (totals.maxDepth > limits.maxDepth) {
-        context.reportError(limitError(`${name} is nested ${totals.maxDepth} levels deep; the limit is ${limits.maxDepth}`, 'depth'));
-      }
-      if (totals.aliases > limits.maxAliases) {
-        context.reportError(limitError(`${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases'));
-      }
-    },
-  });
-}
-
-/** Directives on one field, and repeats of one response key in one selection set. */
-function fieldRepetitionRule(limits: SecurityLimits): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    Field(node) {
-      const count = node.directives?.length ?? 0;
-      if (count > limits.maxDirectivesPerField) {
-        context.reportError(
-          limitError(`field ${node.name.value} carries ${count} directives; the limit is ${limits.maxDirectivesPerField}`, 'directives'),
-        );
-      }
-    },
-    SelectionSet(node) {
-      const seen = new Map<string, number>();
-      for (const selection of node.selections) {
-        if (selection.kind !== Kind.FIELD) continue;
+/** Directives on one field, and repeats of one response key in one selection set, anywhere in the document. */
+function repetitionErrors(document: DocumentNode, limits: SecurityLimits): GraphQLError[] {
+  const errors: GraphQLError[] = [];
+  const walk = (selectionSet: SelectionSetNode): void => {
+    const seen = new Map<string, number>();
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const directives = selection.directives?.length ?? 0;
+        if (directives > limits.maxDirectivesPerField) {
+          errors.push(limitError(`field ${selection.name.value} carries ${directives} directives; the limit is ${limits.maxDirectivesPerField}`, 'directives'));
+        }
         const key = selection.alias?.value ?? selection.name.value;
         const repeats = (seen.get(key) ?? 0) + 1;
         seen.set(key, repeats);
         if (repeats === limits.maxRepeatsPerField + 1) {
-          context.reportError(
-            limitError(`field ${key} is selected more than ${limits.maxRepeatsPerField} times in one selection set`, 'duplicateFields'),
-          );
+          errors.push(limitError(`field ${key} is selected more than ${limits.maxRepeatsPerField} times in one selection set`, 'duplicateFields'));
         }
       }
-    },
-  });
+      if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) walk(selection.selectionSet);
+    }
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) walk(definition.selectionSet);
+  }
+  return errors;
 }
 
-/** The static rules, the same for HTTP (Apollo validationRules) and WebSocket (graphql-ws onSubscribe). */
+/**
+ * Every limit a document breaks, found by plain walks over the AST (linear, no schema):
+ * cheap enough to run before the standard validation, which some attacks make quadratic.
+ */
+export function documentLimitErrors(document: DocumentNode, limits: SecurityLimits): GraphQLError[] {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const errors: GraphQLError[] = [];
+  for (const operation of document.definitions) {
+    if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+    const totals = { maxDepth: 0, aliases: 0 };
+    measure(operation.selectionSet, fragments, new Set(), 0, totals);
+    const name = operation.name?.value ?? 'anonymous operation';
+    if (totals.maxDepth > limits.maxDepth) errors.push(limitError(`${name} is nested ${totals.maxDepth} levels deep; the limit is ${limits.maxDepth}`, 'depth'));
+    if (totals.aliases > limits.maxAliases) errors.push(limitError(`${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases'));
+  }
+  return [...errors, ...repetitionErrors(document, limits)];
+}
+
+/** The same checks as a validation rule (Apollo's validationRules, graphql-ws onSubscribe). */
 export function securityValidationRules(limits: SecurityLimits): ValidationRule[] {
-  return [depthAndAliasRule(limits), fieldRepetitionRule(limits)];
+  return [
+    (context: ValidationContext): ASTVisitor => ({
+      Document(node) {
+        for (const error of documentLimitErrors(node, limits)) context.reportError(error);
+      },
+    }),
+  ];
 }
