@@ -347,6 +347,24 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
     expect(day.revenueMetrics.points[0]).toEqual({ period: range.from, revenue: 0, orders: 0, items: 0 });
   });
 
+  it('a range ending before it starts, or longer than 731 days: BAD_USER_INPUT naming range', async () => {
+    const bad = [
+      { from: today(), to: utcDaysAgo(1) },
+      { from: utcDaysAgo(731), to: today() },
+    ];
+    for (const range of bad) {
+      const store = await server.request(TStoreRevenueDocument, { variables: { id: String(storeIds[0]), range, granularity: 'DAY' } });
+      const chain = await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'DAY' } });
+      for (const response of [store, chain]) {
+        const error = response.body.errors?.[0];
+        expect({ code: error?.extensions?.code, message: error?.message }).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/range/) });
+      }
+    }
+    // 731 days is the most allowed.
+    const longest = await server.request(TRevenueMetricsDocument, { variables: { range: { from: utcDaysAgo(730), to: today() }, granularity: 'MONTH' } });
+    expect(longest.body.errors).toBeUndefined();
+  });
+
   describe('after writes', () => {
     let storeId: number;
     let customerId: number;

@@ -96,7 +96,7 @@ describe('stores', () => {
   it('pages walk every store once, by id', async () => {
     const expected = await ids(sql<{ id: number }>`SELECT id FROM stores ORDER BY id`);
     expect(expected).toHaveLength(28);
-    for (const first of [7, 5, 100]) await expectWalk(first, expected, storesPage(first));
+    for (const first of [7, 5, 100]) await expectWalk(first, expected, storesPage(first)); // 7 ends on a full page
     const page = await storesPage(7)(null);
     expect(page.pageInfo.hasNextPage).toBe(true);
   });
@@ -119,7 +119,7 @@ describe('products', () => {
     const categories = await db.selectFrom('categories').select('id').orderBy('id').execute();
     for (const { id } of categories) {
       const expected = await ids(sql<{ id: number }>`SELECT id FROM products WHERE category_id = ${id} ORDER BY id`);
-      await expectWalk(3, expected, productsPage(3, { categoryId: String(id) }));
+      await expectWalk(4, expected, productsPage(4, { categoryId: String(id) }));
     }
     const none = await productsPage(10, { categoryId: '999999' })(null);
     expect(none).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
@@ -185,7 +185,7 @@ describe('orders', () => {
 
 describe('Category.products', () => {
   it('each category’s pages walk its products once, by id', async () => {
-    const first = 3;
+    const first = 4;
     const categories = await db.selectFrom('categories').select('id').orderBy('id').execute();
     for (const { id } of categories) {
       const expected = await ids(sql<{ id: number }>`SELECT id FROM products WHERE category_id = ${id} ORDER BY id`);
@@ -262,28 +262,13 @@ describe('page arguments', () => {
   });
 
   it('first over 100 or below 0: BAD_USER_INPUT naming first, and no data', async () => {
-    for (const first of [101, -1]) {
+    for (const first of [101, 1000, -1]) {
       for (const [name, request] of Object.entries(requests(first, null))) {
         const response = await request();
-        const code = response.body.errors?.[0]?.extensions?.code;
-        if (name === 'categoryProducts' && first === 101) {
-          // categories is an unsized list (cost ×10): 101 products per category trips the
-          // cost limit before any resolver runs. Refused either way.
-          expect(code, name).toBe('QUERY_TOO_COMPLEX');
-          continue;
-        }
-        expectBadInput(response, /first must be between 0 and 100, got -?\d+/);
+        expectBadInput(response, new RegExp(`first must be .*${first}`));
         const data = response.body.data as Record<string, unknown> | null | undefined;
-        const root = data ? Object.values(data)[0] : null;
-        expect(root ?? null, name).toBeNull();
+        expect(data ? Object.values(data)[0] ?? null : null, `${name} first ${first}`).toBeNull();
       }
-    }
-  });
-
-  it('first far over 100 is refused, never served', async () => {
-    for (const [name, request] of Object.entries(requests(1000, null))) {
-      const response = await request();
-      expect(['BAD_USER_INPUT', 'QUERY_TOO_COMPLEX'], name).toContain(response.body.errors?.[0]?.extensions?.code);
     }
   });
 
@@ -314,6 +299,7 @@ describe('page arguments', () => {
       const response = await request();
       const code = response.body.errors?.[0]?.extensions?.code;
       expect(code === undefined || code === 'BAD_USER_INPUT', `${name}: ${JSON.stringify(response.body.errors)}`).toBe(true);
+      expect(response.status, name).toBeLessThan(500);
     }
   });
 

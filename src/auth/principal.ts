@@ -1,5 +1,5 @@
 import type { Role } from '../db/tables.js';
-import { ForbiddenError } from '../errors.js';
+import { BadUserInputError, ForbiddenError } from '../errors.js';
 
 /** Who is calling: an API key's role and optional store scope. */
 export interface Principal {
@@ -25,6 +25,9 @@ export function assertStoreVisible(principal: Principal, storeId: number): void 
  * or the key's whole scope when none are requested (null = all stores).
  */
 export function scopedStoreIds(principal: Principal, requested: readonly number[] | null | undefined): number[] | null {
+  if (requested && requested.length === 0) {
+    throw new BadUserInputError('storeIds must name at least one store, or be omitted for every store the key may see', { argument: 'storeIds' });
+  }
   if (requested && requested.length > 0) {
     for (const id of requested) assertStoreVisible(principal, id);
     return [...requested];

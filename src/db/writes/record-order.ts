@@ -29,7 +29,7 @@ export interface OrderWrite {
 export async function recordOrder(ctx: RequestContext, input: OrderInput): Promise<Order> {
   const storeId = parseId(input.storeId, 'input.storeId');
   assertStoreVisible(principalOf(ctx), storeId);
-  const customerId = input.customerId ? parseId(input.customerId, 'input.customerId') : null;
+  const customerId = input.customerId === null || input.customerId === undefined ? null : parseId(input.customerId, 'input.customerId');
   if (input.items.length === 0 || input.items.length > MAX_LINES) {
     throw new BadUserInputError(`input.items must have 1 to ${MAX_LINES} lines, got ${input.items.length}`, { argument: 'input.items' });
   }
