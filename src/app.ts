@@ -29,6 +29,8 @@ import { healthz, readyz } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { buildGraphqlSchema } from './schema/build-schema.js';
+import { attachGraphqlWs } from './http/graphql-ws.js';
+import { startJobs } from './jobs/job-runtime.js';
 import { instrumentApp } from './metrics/instrument-app.js';
 import { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { Services } from './services.js';
@@ -44,6 +46,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** 'worker' (npm run worker): job workers only, no HTTP; default 'api'. */
+  role?: 'api' | 'worker';
 }
 
 /**
@@ -113,11 +117,29 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     database.observe(() => noteDataAccess());
     const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
+    // After the schema (warming runs queries through it); stopped after HTTP and WebSocket, before cache and database.
+    const jobs = await startJobs({ services, schema, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
+    stops.push(() => jobs.close());
+    services.jobs = jobs;
+    services.queues = jobs.admin;
+    if (options.role === 'worker') {
+      logger.info({ backend: jobs.backend }, 'graphpulse worker is running');
+      return { services, url: '', createdAdminKey: createdKey, stop: stopAll };
+    }
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
-    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [cacheReportPlugin(), operationStorePlugin(operations), ...instrumentation.plugins]);
+    const graphqlWs = attachGraphqlWs(httpServer, schema, services);
+    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [
+      cacheReportPlugin(),
+      // Without the hot path nothing would read operation entries: do not store them.
+      ...(config.HOT_PATH ? [operationStorePlugin(operations)] : []),
+      ...instrumentation.plugins,
+      graphqlWs.plugin,
+    ]);
     await apollo.start();
     stops.push(() => apollo.stop());
+    // Before Apollo drains HTTP: subscribers are told "going away" (1001) and reconnect elsewhere.
+    stops.push(() => graphqlWs.dispose());
     const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
     const documentLimits = new DocumentLimits(limitsFrom(config));
     routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits));

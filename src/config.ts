@@ -87,6 +87,10 @@ const envSchema = z.object({
   /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
   EMBEDDED_PG_FAST: bool.default(false),
   METRICS_PUBLIC: bool.default(false),
+  /** Feed the metrics registry (resolver timing, SQL, HTTP); false only to measure its overhead (bench). */
+  METRICS_ENABLED: bool.default(true),
+  /** Statements at least this slow (ms) are listed in Metrics.database.slowQueries and logged as warnings. */
+  SLOW_QUERY_MS: positiveInt.default(200),
   /** Serve fully cached operations from stored bytes before Apollo (off only to measure the per-field path). */
   HOT_PATH: bool.default(true),
   /** Pre-execution limits (abuse resistance); the defaults admit every README example. */

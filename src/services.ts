@@ -6,6 +6,9 @@ import type { StoreDirectory } from './ingest/store-directory.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
+import type { MetricsRegistry } from './metrics/metrics-registry.js';
+import type { QueueCountsSource } from './metrics/queue-counts.js';
+import type { Jobs } from './jobs/job-runtime.js';
 
 /** Long-lived parts built once by app.ts and shared by every request. */
 export interface Services {
@@ -15,6 +18,12 @@ export interface Services {
   principals: PrincipalCache;
   cache: TieredCache;
   rateLimiter: RateLimiter;
+  /** The one metrics registry (GraphQL Metrics and /metrics); optional so processes without the API (workers) need none. */
+  metrics?: MetricsRegistry;
+  /** Queue counts for Metrics.queues and /metrics, provided by the jobs part; absent = no queues. */
+  queues?: QueueCountsSource;
+  /** Background jobs (src/jobs): producers, admin, job events; set by app.ts once started. */
+  jobs?: Jobs;
   /** Event ingestion's helpers: known stores without a query per batch, coalesced invalidation. */
   ingest: { stores: StoreDirectory; invalidations: InvalidationCoalescer };
   /** Told about every request the hot path answers (metrics count them: Apollo never sees them). */

@@ -428,12 +428,16 @@ function analyticsSuite(): void {
   it('storeInventory: first N by product id per status, days of cover over 28 days', async () => {
     const truth = await truthInventory(TODAY);
     expect(truth.some((row) => row.daysOfCover === null)).toBe(true);
-    for (const status of ['ALL', 'OK', 'LOW', 'OUT'] as const) {
-      for (const first of [1, 4, 100]) {
-        const result = await once(() => storeInventory(database.db, { storeIds: STORE_BATCH, status, first, today: TODAY }));
-        for (const storeId of STORE_BATCH) {
-          const expected = truth.filter((row) => row.storeId === storeId && (status === 'ALL' || row.status === status)).slice(0, first);
-          expect(result.get(storeId), `${status} first ${first} store ${storeId}`).toEqual(expected);
+    // The watermark is optional here: given (as loaders should) or read inside the statement.
+    for (const watermark of [coveredUntil, undefined]) {
+      for (const status of ['ALL', 'OK', 'LOW', 'OUT'] as const) {
+        for (const first of [1, 4, 100]) {
+          const params = { storeIds: STORE_BATCH, status, first, today: TODAY, coveredUntil: watermark };
+          const result = await once(() => storeInventory(database.db, params));
+          for (const storeId of STORE_BATCH) {
+            const expected = truth.filter((row) => row.storeId === storeId && (status === 'ALL' || row.status === status)).slice(0, first);
+            expect(result.get(storeId), `${watermark} ${status} first ${first} store ${storeId}`).toEqual(expected);
+          }
         }
       }
     }
@@ -455,13 +459,15 @@ function analyticsSuite(): void {
       { storeId: 1, productId: 1 },
       { storeId: 5, productId: 9 },
     ];
-    const result = await once(() => inventoryByPair(database.db, { pairs, today: TODAY }));
     const expected = new Map(pairs.flatMap(({ storeId, productId }) => {
       const row = truth.get(`${storeId}:${productId}`);
       return row ? [[`${storeId}:${productId}`, row] as const] : [];
     }));
-    expect(result).toEqual(expected);
-    expect(result.has('4:5')).toBe(false);
+    for (const watermark of [coveredUntil, undefined]) {
+      const result = await once(() => inventoryByPair(database.db, { pairs, today: TODAY, coveredUntil: watermark }));
+      expect(result, String(watermark)).toEqual(expected);
+      expect(result.has('4:5')).toBe(false);
+    }
   });
 
   it('customerLifetimeValue: completed spend of all time, 0 without orders', async () => {

@@ -36,10 +36,26 @@ export class QueryPipeline {
 }
 
 /**
+ * A Postgres array literal ({1,2,NULL,"text"}). pg would do the same for a JS array,
+ * but quotes and regex-escapes every element: ~5× slower on the seed's millions of
+ * numbers, which made Node, not Postgres, the bottleneck. Numbers must be finite.
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ',';
+    if (value === null || value === undefined) out += 'NULL';
+    else if (typeof value === 'number') out += value;
+    else out += '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+  }
+  return out + '}';
+}
+
+/**
  * Collects rows column by column and writes them as one
  * `INSERT … SELECT … FROM unnest($1::type[], …)` per batch — ~100× fewer round trips
- * than row-by-row inserts. Column arrays are handed over, never reused: pg serialises
- * them only when the statement is actually sent.
+ * than row-by-row inserts.
  */
 export class BatchWriter {
   private columns: unknown[][];
@@ -74,11 +90,11 @@ export class BatchWriter {
 
   async flush(): Promise<void> {
     if (this.rows === 0) return;
-    const columns = this.columns;
+    const literals = this.columns.map(arrayLiteral);
     this.written += this.rows;
     this.columns = this.empty();
     this.rows = 0;
-    await this.pipeline.send(this.name, this.text, [...columns, ...this.extra]);
+    await this.pipeline.send(this.name, this.text, [...literals, ...this.extra]);
   }
 
   private empty(): unknown[][] {

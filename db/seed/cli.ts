@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       applicationName: 'graphpulse-seed',
     });
     await migrateToLatest(database.db);
-    const summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger, db: database.db });
+    const summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger });
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const width = Math.max(...SEEDED_TABLES.map((t) => t.length));
     console.log(

@@ -1,15 +1,14 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { Db } from '../../src/db/database.js';
-import { refreshAggregates } from '../../src/db/queries/refresh-aggregates.js';
+import { MATERIALIZED_VIEWS, refreshAggregates } from '../../src/db/queries/refresh-aggregates.js';
 import type { Tables } from '../../src/db/tables.js';
 import type { Logger } from '../../src/logger.js';
-import { BatchWriter, QueryPipeline } from './batch-writer.js';
-import { CATEGORIES, CHANNELS, EVENT_TYPES, LOYALTY_TIERS, STATUSES } from './catalog.js';
-import { EVENTS_PER_SESSION, SESSION_WEEKDAY, generateDayEvents } from './day-events.js';
-import { generateDayOrders, volumeUnits } from './day-orders.js';
-import { Random } from './random.js';
-import { DAY_MS, buildWorld, isoDay, makeWindow, type SeedCustomer, type World } from './world.js';
+import { QueryPipeline } from './batch-writer.js';
+import { DAY_MS, buildWorld, isoDay, makeWindow } from './world.js';
+import { SEEDED_TABLES, writeAll, type SeededTable } from './write-rows.js';
+
+export { SEEDED_TABLES, type SeededTable };
 
 export interface SeedOptions {
   /** 1 ≈ 20 stores, 50k customers, 400k orders, 1M order items, 300k events. Any positive number. */
@@ -21,12 +20,7 @@ export interface SeedOptions {
   logger?: Logger;
   /** Truncate every data table first (not api_keys); default false: refuse a database that has data. */
   reset?: boolean;
-  /** Used for refreshAggregates; default a Kysely over `pool` (never destroyed here). */
-  db?: Db;
 }
-
-export const SEEDED_TABLES = ['stores', 'categories', 'products', 'customers', 'orders', 'order_items', 'inventory_levels', 'events'] as const;
-export type SeededTable = (typeof SEEDED_TABLES)[number];
 
 export interface SeedSummary {
   scale: number;
@@ -42,48 +36,14 @@ export interface SeedSummary {
 const DATA_TABLES = [...SEEDED_TABLES, 'reports'];
 const SERIAL_TABLES = ['stores', 'categories', 'products', 'customers', 'orders', 'order_items'];
 
-const textArray = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(', ')}]`;
-
-const SQL = {
-  stores: `INSERT INTO stores (id, name, city, opened_at)
-    SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::date[])`,
-  categories: `INSERT INTO categories (id, name) SELECT * FROM unnest($1::int[], $2::text[])`,
-  products: `INSERT INTO products (id, sku, name, category_id, unit_price, unit_cost)
-    SELECT id, sku, name, category_id, price / 100.0, cost / 100.0
-      FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[]) AS t(id, sku, name, category_id, price, cost)`,
-  customers: `INSERT INTO customers (id, first_seen_at, loyalty_tier, home_store_id)
-    SELECT id, to_timestamp(seen), (${textArray(LOYALTY_TIERS)})[tier + 1], store_id
-      FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[]) AS t(id, seen, tier, store_id)`,
-  inventory: `INSERT INTO inventory_levels (store_id, product_id, on_hand, reorder_point, updated_at)
-    SELECT store_id, product_id, on_hand, reorder_point, $5::timestamptz
-      FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) AS t(store_id, product_id, on_hand, reorder_point)`,
-  orders: `INSERT INTO orders (id, store_id, customer_id, placed_at, status, channel, item_count, total)
-    SELECT id, store_id, customer_id, to_timestamp(placed), (${textArray(STATUSES)})[status + 1],
-           (${textArray(CHANNELS)})[channel + 1], item_count, total / 100.0
-      FROM unnest($1::int8[], $2::int[], $3::int[], $4::float8[], $5::int[], $6::int[], $7::int[], $8::int8[])
-           AS t(id, store_id, customer_id, placed, status, channel, item_count, total)`,
-  orderItems: `INSERT INTO order_items (id, order_id, product_id, quantity, unit_price, unit_cost)
-    SELECT id, order_id, product_id, quantity, price / 100.0, cost / 100.0
-      FROM unnest($1::int8[], $2::int8[], $3::int[], $4::int[], $5::int[], $6::int[]) AS t(id, order_id, product_id, quantity, price, cost)`,
-  events: `INSERT INTO events (id, store_id, type, occurred_at, session_id, customer_id, properties, received_at)
-    SELECT 'seed-' || n, store_id, (${textArray(EVENT_TYPES)})[type + 1], to_timestamp(occurred), 'sess-' || session,
-           customer_id, properties::jsonb, to_timestamp(received)
-      FROM unnest($1::int8[], $2::int[], $3::int[], $4::float8[], $5::int8[], $6::int[], $7::text[], $8::float8[])
-           AS t(n, store_id, type, occurred, session, customer_id, properties, received)`,
-};
-
-/** Orders per scale unit; with 2.5 lines per order that is ~1M order items at scale 1. */
-const ORDERS_AT_SCALE_1 = 400_000;
-const EVENTS_AT_SCALE_1 = 300_000;
-const OUT_OF_STOCK_SHARE = 0.03;
-const LOW_STOCK_SHARE = 0.08;
-
 /**
  * Fills an empty database (or, with `reset`, a truncated one) with a deterministic,
- * realistic café-chain data set covering the 180 UTC days up to `today`, then
- * ANALYZEs and refreshes the materialized views. Rows are generated day by day and
- * written in unnest batches inside one transaction: memory stays bounded, and a
- * failed seed leaves the database as it was.
+ * realistic café-chain data set covering the 180 UTC days up to `today`, ANALYZEs it
+ * and refreshes the materialized views (refreshAggregates). Rows are generated day by
+ * day and written in unnest batches, all in one transaction on one connection of
+ * `pool` (the pool is not ended): memory stays bounded, readers see the old data or
+ * the new, and a failed seed leaves the database as it was. A reset holds exclusive
+ * locks on the data tables until it commits.
  */
 export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise<SeedSummary> {
   const started = performance.now();
@@ -103,6 +63,8 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
   let released = false;
   try {
     await client.query('BEGIN');
+    // A seed is a batch job: the pool's per-request timeout (15 s in the API) must not cut a large refresh.
+    await client.query('SET LOCAL statement_timeout = 0');
     // Two seeds at once would collide on explicit ids: the second waits, then refuses.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('graphpulse:seed'))`);
     if (reset) {
@@ -110,13 +72,24 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
     } else {
       await refuseIfNotEmpty(client);
     }
+    const fkChecksSkipped = await skipForeignKeyChecks(client);
+    logger?.debug({ fkChecksSkipped }, 'seed: foreign key triggers');
     const { world, customers } = buildWorld(seed, scale, window);
     counts = await writeAll(pipeline, world, customers, seed, scale, today, logger);
     for (const table of SERIAL_TABLES) {
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) FROM ${table}`);
     }
-    // The views still hold the old data (or none): nothing is covered until they are refreshed.
-    await client.query(`UPDATE aggregate_state SET covered_until = DATE '1970-01-01', version = version + 1 WHERE id = 1`);
+    await client.query('SET LOCAL session_replication_role = origin');
+    // A refreshAggregates run elsewhere whose snapshot predates this seed must not advance the watermark.
+    await client.query('UPDATE aggregate_state SET version = version + 1 WHERE id = 1');
+    logger?.info({ counts }, 'seed rows written; analyzing and refreshing aggregates');
+    await client.query(`ANALYZE ${DATA_TABLES.join(', ')}`);
+    // Emptied views make refreshAggregates rebuild them with a plain REFRESH (a sort, several
+    // times faster than CONCURRENTLY's diff against the old contents). It runs in this
+    // transaction, so other sessions see the old data and views, then the new ones — never a mix.
+    for (const view of MATERIALIZED_VIEWS) await client.query(`REFRESH MATERIALIZED VIEW ${view} WITH NO DATA`);
+    await refreshAggregates(transactionDb(client));
+    await client.query(`ANALYZE ${MATERIALIZED_VIEWS.join(', ')}`);
     await client.query('COMMIT');
   } catch (error) {
     try {
@@ -131,12 +104,35 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
     if (!released) client.release();
   }
 
-  logger?.info({ counts }, 'seed rows written; analyzing and refreshing aggregates');
-  await pool.query(`ANALYZE ${DATA_TABLES.join(', ')}`);
-  await refreshAggregates(options.db ?? new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }));
   const durationMs = Math.round(performance.now() - started);
   logger?.info({ counts, durationMs }, 'seed done');
   return { scale, seed, from, to, counts, durationMs };
+}
+
+/** A Kysely whose every statement runs on `client` — inside the transaction the caller opened there. */
+function transactionDb(client: pg.PoolClient): Db {
+  const connection = { query: (text: string, values: readonly unknown[]) => client.query(text, [...values]), release() {} };
+  const pool = { connect: async () => connection as unknown as PostgresPoolClient, end: async () => {} };
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Foreign keys are checked by row triggers, which cost about half of the load time.
+ * The seed's references are correct by construction (ids are assigned here; the seed
+ * test checks every reference), so, when the role may, the load runs with
+ * session_replication_role = replica — the pg_restore --disable-triggers technique —
+ * for this transaction only. Without the privilege the checks simply run.
+ */
+async function skipForeignKeyChecks(client: pg.PoolClient): Promise<boolean> {
+  await client.query('SAVEPOINT seed_triggers');
+  try {
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query('RELEASE SAVEPOINT seed_triggers');
+    return true;
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT seed_triggers');
+    return false;
+  }
 }
 
 async function refuseIfNotEmpty(client: pg.PoolClient): Promise<void> {
@@ -150,107 +146,4 @@ async function refuseIfNotEmpty(client: pg.PoolClient): Promise<void> {
         'Pass reset: true (npm run seed -- --reset) to truncate the data tables and seed again.',
     );
   }
-}
-
-async function writeAll(
-  pipeline: QueryPipeline,
-  world: World,
-  customers: SeedCustomer[],
-  seed: number,
-  scale: number,
-  today: Date,
-  logger?: Logger,
-): Promise<Record<SeededTable, number>> {
-  const writer = (name: keyof typeof SQL, width: number, batchSize: number, extra: unknown[] = []) =>
-    new BatchWriter(pipeline, `seed_${name}`, SQL[name], width, batchSize, extra);
-
-  const stores = writer('stores', 4, 5000);
-  for (const s of world.stores) stores.push(s.id, s.name, s.city, s.openedAt);
-  await stores.flush();
-
-  const categories = writer('categories', 2, 5000);
-  CATEGORIES.forEach((c, i) => categories.push(i + 1, c.name));
-  await categories.flush();
-
-  const products = writer('products', 6, 5000);
-  for (const p of world.products) products.push(p.id, p.sku, p.name, p.categoryId, p.priceCents, p.costCents);
-  await products.flush();
-
-  const customerRows = writer('customers', 4, 10_000);
-  for (const c of customers) {
-    customerRows.push(c.id, c.firstSeenSec, c.tier, c.homeStoreId);
-    if (customerRows.full) await customerRows.flush();
-  }
-  await customerRows.flush();
-
-  const inventory = writer('inventory', 4, 10_000, [today]);
-  await writeInventory(inventory, world, new Random(seed, 'inventory'));
-
-  const orders = writer('orders', 8, 5000);
-  const items = writer('orderItems', 6, 10_000);
-  const events = writer('events', 8, 10_000);
-  const ordersPerUnit = (ORDERS_AT_SCALE_1 * scale) / volumeUnits(world);
-  const sessionsPerUnit = (EVENTS_AT_SCALE_1 * scale) / EVENTS_PER_SESSION / volumeUnits(world, SESSION_WEEKDAY);
-  const { cutoffSec } = world.window;
-  let orderId = 0;
-  let itemId = 0;
-  let eventNo = 0;
-  let sessionNo = 1;
-
-  for (let day = 0; day < world.window.days; day++) {
-    const dayKey = isoDay(world.window.startMs + day * DAY_MS);
-    for (const order of generateDayOrders(world, day, ordersPerUnit, new Random(seed, `orders:${dayKey}`))) {
-      if (order.placedSec > cutoffSec) break; // sorted by time: the rest of today is in the future
-      const id = ++orderId;
-      orders.push(id, order.storeId, order.customerId, order.placedSec, order.status, order.channel, order.itemCount, order.totalCents);
-      const { lines } = order;
-      for (let l = 0; l < lines.length; l += 4) items.push(++itemId, id, lines[l], lines[l + 1], lines[l + 2], lines[l + 3]);
-      if (orders.full || items.full) {
-        // Items reference their orders: the orders' batch is always sent first.
-        await orders.flush();
-        await items.flush();
-      }
-    }
-    const dayEvents = generateDayEvents(world, day, sessionsPerUnit, sessionNo, new Random(seed, `events:${dayKey}`));
-    sessionNo += dayEvents.sessions;
-    for (const e of dayEvents.events) {
-      if (e.occurredSec > cutoffSec) break;
-      events.push(++eventNo, e.storeId, e.type, e.occurredSec, e.sessionNo, e.customerId, e.properties, Math.min(e.receivedSec, cutoffSec));
-      if (events.full) await events.flush();
-    }
-    if (day % 30 === 29) logger?.debug({ day: dayKey, orders: orderId, orderItems: itemId, events: eventNo }, 'seed progress');
-  }
-  await orders.flush();
-  await items.flush();
-  await events.flush();
-  await pipeline.drain();
-
-  return {
-    stores: stores.written,
-    categories: categories.written,
-    products: products.written,
-    customers: customerRows.written,
-    orders: orders.written,
-    order_items: items.written,
-    inventory_levels: inventory.written,
-    events: events.written,
-  };
-}
-
-/** Every store × product; exactly ~3% out of stock and ~8% low (0 < on hand <= reorder point). */
-async function writeInventory(writer: BatchWriter, world: World, rng: Random): Promise<void> {
-  const pairs = world.stores.flatMap((s) => world.products.map((p) => [s.id, p] as const));
-  const order = rng.shuffle(pairs.map((_, i) => i));
-  const state = new Uint8Array(pairs.length); // 0 OK, 1 LOW, 2 OUT
-  const out = Math.round(pairs.length * OUT_OF_STOCK_SHARE);
-  const low = Math.round(pairs.length * LOW_STOCK_SHARE);
-  order.forEach((pair, rank) => (state[pair] = rank < out ? 2 : rank < out + low ? 1 : 0));
-  for (const [i, [storeId, product]] of pairs.entries()) {
-    const merchandise = CATEGORIES[product.categoryId - 1].name === 'Merchandise';
-    const reorderPoint = merchandise ? rng.int(2, 6) : rng.int(8, 30);
-    const onHand = state[i] === 2 ? 0 : state[i] === 1 ? rng.int(1, reorderPoint) : reorderPoint + rng.int(1, reorderPoint * 4 + 10);
-    writer.push(storeId, product.id, onHand, reorderPoint);
-    if (writer.full) await writer.flush();
-  }
-  await writer.flush();
 }

@@ -143,8 +143,8 @@ export interface SeedCustomer {
 }
 
 /**
- * Customers with a heavy-tailed activity weight (log-normal): most order a few times,
- * some weekly or daily. The loyalty tier follows that weight. ~45% were first seen
+ * Customers with a heavy-tailed activity weight (log-normal, capped so the busiest
+ * order every few days, not hourly): most order a few times, some weekly or more. The loyalty tier follows that weight. ~45% were first seen
  * before the window (regulars), the rest arrive during it.
  */
 function buildCustomers(rng: Random, count: number, stores: SeedStore[], storeTable: WeightTable<number>, window: Window) {
@@ -160,7 +160,7 @@ function buildCustomers(rng: Random, count: number, stores: SeedStore[], storeTa
       // Any day before today, so a customer is never seen after `today`.
       firstSeenMs = window.startMs + rng.int(0, window.days - 2) * DAY_MS + rng.int(7 * 3600, 21 * 3600) * 1000;
     }
-    return { firstSeenSec: Math.floor(firstSeenMs / 1000), tier, homeStoreId: store.id, weight: Math.exp(1.3 * z) };
+    return { firstSeenSec: Math.floor(firstSeenMs / 1000), tier, homeStoreId: store.id, weight: Math.exp(1.3 * Math.min(z, 2.6)) };
   });
   drafts.sort((a, b) => a.firstSeenSec - b.firstSeenSec);
   return drafts;

@@ -101,9 +101,26 @@ function cachedResolver(
       .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
         insideCachedField(() => resolve(parent, args, ctx, info)),
       )
-      .then(({ value, outcome }) => {
-        ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });
-        return value;
-      });
+      .then(
+        ({ value, outcome }) => {
+          ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });
+          return value;
+        },
+        (error: unknown) => {
+          // A field that failed did not hit: listed as a MISS, so X-Cache cannot say HIT.
+          ctx.cacheOutcomes?.push({
+            path: pathOf(info),
+            field: config.coordinate,
+            scope: config.scope,
+            tier: 'MISS',
+            age: 0,
+            stale: false,
+            tags,
+            freshUntil: 0,
+            staleUntil: 0,
+          });
+          throw error;
+        },
+      );
   };
 }

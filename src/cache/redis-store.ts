@@ -26,6 +26,7 @@ export class RedisStore implements CacheStore {
   readonly tier = 'L2' as const;
   readonly breaker: CircuitBreaker;
   errors = 0;
+  private lastErrorAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -35,6 +36,11 @@ export class RedisStore implements CacheStore {
     this.breaker = new CircuitBreaker(3, 1_000, (open) =>
       open ? logger.warn('Redis cache breaker open: serving from L1 only') : logger.info('Redis cache breaker closed: L2 in use again'),
     );
+  }
+
+  /** True within a second of a failed command. */
+  failedRecently(): boolean {
+    return Date.now() - this.lastErrorAt < 1_000;
   }
 
   get connected(): boolean {
@@ -53,6 +59,7 @@ export class RedisStore implements CacheStore {
       return result;
     } catch (error) {
       this.errors += 1;
+      this.lastErrorAt = Date.now();
       this.breaker.failure();
       this.logger.debug({ err: error, what }, 'Redis cache command failed; treated as a miss');
       return fallback;

@@ -78,7 +78,14 @@ export class TieredCache {
     if (!entry && this.l2) {
       entry = await this.l2.get(key);
       tier = 'L2';
+      if (entry && this.predatesInvalidation(entry)) entry = undefined;
       if (entry) this.l1.set(key, entry);
+      else {
+        // A flight for this key may have finished (filling L1, its L2 write still under way)
+        // while Redis answered: use its value rather than start a second computation.
+        entry = this.l1.get(key);
+        tier = 'L1';
+      }
     }
     if (entry && entry.staleUntil > now) {
       const stale = entry.freshUntil <= now;
@@ -101,7 +108,8 @@ export class TieredCache {
 
   private async computeAndStore<V>(key: string, options: FetchOptions, compute: () => Promise<V> | V): Promise<FetchResult<V>> {
     const token = randomUUID();
-    const locked = this.l2 ? await this.l2.tryLock(key, token, LOCK_TTL_MS) : null;
+    // A Redis that just failed is not asked again within this request: no request waits on it twice.
+    const locked = this.l2 && !this.l2.failedRecently() ? await this.l2.tryLock(key, token, LOCK_TTL_MS) : null;
     try {
       if (locked === false && this.l2) {
         // Another instance is computing this key: wait (bounded) for its value rather than asking Postgres too.
@@ -154,13 +162,21 @@ export class TieredCache {
     return tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) >= since);
   }
 
+  /**
+   * An L2 entry made before an invalidation this instance knows of: its L2 delete failed
+   * (Redis down or the breaker open) and it must not come back once Redis answers again.
+   */
+  private predatesInvalidation(entry: CacheEntry): boolean {
+    return this.wasInvalidatedSince(entry.tags, entry.createdAt);
+  }
+
   /** Reads an entry (L1, then L2) without computing anything: the operation hot path. */
   async peek(key: string): Promise<{ entry: CacheEntry; tier: CacheTier } | undefined> {
     const now = Date.now();
     const local = this.l1.get(key);
     if (local && local.staleUntil > now) return { entry: local, tier: 'L1' };
     const remote = await this.l2?.get(key);
-    if (!remote || remote.staleUntil <= now) return undefined;
+    if (!remote || remote.staleUntil <= now || this.predatesInvalidation(remote)) return undefined;
     this.l1.set(key, remote);
     return { entry: remote, tier: 'L2' };
   }
@@ -217,7 +233,8 @@ export class TieredCache {
     if (unique.length === 0) return 0;
     const removed = new Set(this.dropLocally(unique));
     if (this.l2) for (const key of await this.l2.invalidate(unique)) removed.add(key);
-    await this.bus?.publish({ kind: 'tags', tags: unique });
+    // With the breaker open Redis is down: the publish would only wait out its timeout.
+    if (this.bus && !this.l2?.breaker.isOpen) await this.bus.publish({ kind: 'tags', tags: unique });
     return removed.size;
   }
 

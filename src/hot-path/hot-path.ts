@@ -72,6 +72,7 @@ export class HotPath {
       etag: hit.entry.etag,
       'cache-control': `${hit.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${hit.maxAge}`,
       vary: 'Accept-Encoding, Authorization',
+      age: String(hit.age),
     };
     let status = 200;
     const match = req.headers['if-none-match'];

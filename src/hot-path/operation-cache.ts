@@ -8,6 +8,8 @@ export interface OperationHit {
   entry: OperationEntry;
   /** Seconds the entry stays fresh (0 when stale). */
   maxAge: number;
+  /** Seconds since the entry was stored. */
+  age: number;
   stale: boolean;
   key: string;
 }
@@ -39,7 +41,7 @@ export class OperationCache {
     const now = Date.now();
     const entry = found.entry.value as OperationEntry;
     const stale = found.entry.freshUntil <= now;
-    return { entry, stale, key, maxAge: stale ? 0 : Math.floor((found.entry.freshUntil - now) / 1000) };
+    return { entry, stale, key, age: Math.floor((now - found.entry.createdAt) / 1000), maxAge: stale ? 0 : Math.floor((found.entry.freshUntil - now) / 1000) };
   }
 
   /**

@@ -20,8 +20,10 @@ export function operationStorePlugin(operations: OperationCache): ApolloServerPl
           if (contextValue.access.uncached || contextValue.cacheOutcomes.length === 0) return;
           const result = response.body.singleResult;
           const cost = (result.extensions?.cost as { requested?: number } | undefined)?.requested ?? 0;
-          // The stored body carries data and cost; what the cache did is said by the X-Cache header.
-          const body = JSON.stringify({ data: result.data, extensions: { cost: result.extensions?.cost } });
+          // Served bytes cannot vary per request: extensions.cache names the cached paths at tier
+          // OPERATION, and the Age header (set per hit) says how old the entry is.
+          const cache = { hits: contextValue.cacheOutcomes.length, misses: 0, operation: true, fields: contextValue.cacheOutcomes.map((o) => ({ path: o.path, tier: 'OPERATION' })) };
+          const body = JSON.stringify({ data: result.data, extensions: { cost: result.extensions?.cost, cache } });
           const hash = operationHash(request.query, request.variables, request.operationName);
           const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost, contextValue.startedAt);
           if (!stored) return;

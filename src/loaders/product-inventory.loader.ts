@@ -1,7 +1,7 @@
 import type { RequestContext } from '../context.js';
 import type { InventoryRow } from '../db/queries/analytics-types.js';
 import { inventoryByPair } from '../db/queries/inventory-by-pair.query.js';
-import { requestToday } from './analytic-loader.js';
+import { coveredUntil, requestToday } from './analytic-loader.js';
 
 /** Product.inventory(storeId): (product, store) pairs of the request in one statement. */
 export function loadProductInventory(ctx: RequestContext, productId: number, storeId: number): Promise<InventoryRow | null> {
@@ -11,7 +11,8 @@ export function loadProductInventory(ctx: RequestContext, productId: number, sto
         const [s, p] = key.split(':').map(Number);
         return { storeId: s, productId: p };
       });
-      const rows = await inventoryByPair(ctx.services.database.db, { pairs, today: await requestToday(ctx) });
+      const [today, covered] = await Promise.all([requestToday(ctx), coveredUntil(ctx)]);
+      const rows = await inventoryByPair(ctx.services.database.db, { pairs, today, coveredUntil: covered });
       return keys.map((key) => rows.get(key) ?? null);
     })
     .load(`${storeId}:${productId}`);

@@ -17,7 +17,7 @@ export interface SlowQueryRow {
 export interface DatabaseSnapshot {
   queries: number;
   errors: number;
-  slowQueries: number;
+  slowQueryCount: number;
   slowQueryThresholdMs: number;
   latency: LatencySummaryData;
   pool: { total: number; idle: number; waiting: number };
@@ -74,7 +74,7 @@ export class DatabaseRecorder {
     return {
       queries: this.queries,
       errors: this.errors,
-      slowQueries: this.slowCount,
+      slowQueryCount: this.slowCount,
       slowQueryThresholdMs: this.slowQueryMs,
       latency: this.latency.summary(),
       pool: { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount },

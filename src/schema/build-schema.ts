@@ -6,6 +6,7 @@ import { ApiKeyResolver } from '../resolvers/api-key.resolver.js';
 import { CacheAdminResolver } from '../resolvers/cache-admin.resolver.js';
 import { CategoryResolver } from '../resolvers/category.resolver.js';
 import { IngestResolver } from '../resolvers/ingest.resolver.js';
+import { DatabaseMetricsResolver, MetricsResolver } from '../resolvers/metrics.resolver.js';
 import { CustomerResolver } from '../resolvers/customer.resolver.js';
 import { InventoryLevelResolver } from '../resolvers/inventory-level.resolver.js';
 import { OrderItemResolver } from '../resolvers/order-item.resolver.js';
@@ -13,6 +14,10 @@ import { OrderResolver } from '../resolvers/order.resolver.js';
 import { CategoryPerformanceResolver, ProductPerformanceResolver } from '../resolvers/performance.resolver.js';
 import { ProductResolver } from '../resolvers/product.resolver.js';
 import { StoreResolver } from '../resolvers/store.resolver.js';
+import { JobCommandsResolver } from '../resolvers/job-commands.resolver.js';
+import { JobEventsResolver, NO_PUBSUB } from '../resolvers/job-events.resolver.js';
+import { JobResolver } from '../resolvers/job.resolver.js';
+import { ReportResolver } from '../resolvers/report.resolver.js';
 import { authChecker } from './auth-checker.js';
 import { cachedDirective } from './directives/cached.directive.js';
 
@@ -30,6 +35,12 @@ export const resolvers = [
   ApiKeyResolver,
   CacheAdminResolver,
   IngestResolver,
+  MetricsResolver,
+  DatabaseMetricsResolver,
+  JobResolver,
+  JobCommandsResolver,
+  JobEventsResolver,
+  ReportResolver,
 ] as const;
 
 /** The executable schema, built once per process from the decorated classes. */
@@ -37,6 +48,8 @@ export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...resolvers],
     authChecker,
+    // jobEvents subscribes through its own subscribe(); type-graphql still wants a PubSub.
+    pubSub: NO_PUBSUB,
     directives: [...specifiedDirectives, cachedDirective],
     // Arguments are checked by hand (schema/arguments.ts) with messages that name the argument.
     validate: false,

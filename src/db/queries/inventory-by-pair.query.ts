@@ -8,6 +8,11 @@ export interface InventoryByPairParams {
   pairs: ReadonlyArray<{ storeId: number; productId: number }>;
   /** 'YYYY-MM-DD' (UTC): the last day of the 28-day sales window behind daysOfCover. */
   today: string;
+  /**
+   * aggregate_state.covered_until as read for the request (readCoveredUntil). Optional:
+   * when absent the statement reads it itself, at the cost of a worse plan on big data.
+   */
+  coveredUntil?: string;
 }
 
 /** The map key of a (store, product) pair. */
@@ -37,6 +42,7 @@ export async function inventoryByPair(db: Db, params: InventoryByPairParams): Pr
     storeIds: uniqueIds(storeIds),
     productIds: uniqueIds(productIds),
     today: params.today,
+    coveredUntil: params.coveredUntil,
   });
   for (const row of rows) result.set(inventoryPairKey(row.storeId, row.productId), row);
   return result;

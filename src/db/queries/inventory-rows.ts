@@ -26,6 +26,8 @@ export interface InventorySelection {
   storeIds: readonly number[];
   productIds: readonly number[] | null;
   today: string;
+  /** The request's watermark; absent = read inside the statement (see selectInventoryRows). */
+  coveredUntil?: string;
 }
 
 interface Row {
@@ -39,8 +41,10 @@ interface Row {
 
 /**
  * Runs the one statement. Sales come from mv_product_performance + base rows (completed
- * units, equal to the base tables); the watermark is read inside the statement, so it
- * is consistent with the views the statement sees and callers need not pass one.
+ * units, equal to the base tables). Without a given watermark it is read inside the
+ * statement (still one statement, consistent with the views it sees), but then the
+ * planner cannot know how many base orders follow it and may pick a poor join; callers
+ * that hold the request's watermark should pass it.
  * daysOfCover = on_hand / (units sold in the window / 28), 1 decimal; null without sales.
  */
 export async function selectInventoryRows(db: Db, selection: InventorySelection): Promise<InventoryRow[]> {
@@ -48,7 +52,7 @@ export async function selectInventoryRows(db: Db, selection: InventorySelection)
     bounds: { from: addDays(selection.today, -(COVER_WINDOW_DAYS - 1)), to: selection.today },
     storeIds: selection.storeIds,
     productIds: selection.productIds,
-    coveredUntil: coveredUntilNow,
+    coveredUntil: selection.coveredUntil ?? coveredUntilNow,
   });
   const { rows } = await sql<Row>`
     WITH picked AS (${selection.picked}),

@@ -11,6 +11,11 @@ export interface StoreInventoryParams {
   first: number;
   /** 'YYYY-MM-DD' (UTC): the last day of the 28-day sales window behind daysOfCover. */
   today: string;
+  /**
+   * aggregate_state.covered_until as read for the request (readCoveredUntil). Optional:
+   * when absent the statement reads it itself, at the cost of a worse plan on big data.
+   */
+  coveredUntil?: string;
 }
 
 const STATUSES = new Set(['ALL', 'OK', 'LOW', 'OUT']);
@@ -38,7 +43,7 @@ export async function storeInventory(db: Db, params: StoreInventoryParams): Prom
         ORDER BY l.product_id
         LIMIT ${first}
      ) AS i`;
-  const rows = await selectInventoryRows(db, { picked, storeIds, productIds: null, today: params.today });
+  const rows = await selectInventoryRows(db, { picked, storeIds, productIds: null, today: params.today, coveredUntil: params.coveredUntil });
   for (const row of rows) inventory.get(row.storeId)!.push(row);
   return inventory;
 }

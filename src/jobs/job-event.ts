@@ -1,0 +1,137 @@
+import type { AnyJob } from './job-backend.js';
+import { progressOf, type BullState } from './job-view.js';
+
+export type JobEventTypeName = 'WAITING' | 'ACTIVE' | 'PROGRESS' | 'COMPLETED' | 'FAILED' | 'RETRYING' | 'STALLED';
+
+/** One step of a job's life as subscribers see it (the GraphQL JobEvent type reads these fields). */
+export interface JobEventView {
+  jobId: string;
+  queue: string;
+  kind: string;
+  type: JobEventTypeName;
+  progress: number | null;
+  failedReason: string | null;
+  /** The attempt the event belongs to, from 1 (WAITING: the attempt it waits for). */
+  attempt: number;
+  at: Date;
+  /** RETRYING: the backoff before the next attempt. */
+  delayMs: number | null;
+  /** COMPLETED: what the job returned. */
+  result: unknown;
+}
+
+/**
+ * Where an event sits in a job's life: (attempt, phase, progress), compared in that
+ * order. Every attempt goes WAITING → ACTIVE → PROGRESS… → an end (completed, failed,
+ * retrying, stalled), and attempts only grow (we never reset attempt counters), so a
+ * snapshot's key tells which later-arriving events it already reflects.
+ */
+export type EventKey = readonly [attempt: number, phase: number, progress: number];
+
+const PHASE: Record<JobEventTypeName, number> = { WAITING: 0, ACTIVE: 1, PROGRESS: 2, COMPLETED: 3, FAILED: 3, RETRYING: 3, STALLED: 3 };
+
+export function keyOf(event: JobEventView, progressKnown = event.type === 'PROGRESS'): EventKey {
+  const phase = event.type === 'ACTIVE' && progressKnown && (event.progress ?? 0) > 0 ? PHASE.PROGRESS : PHASE[event.type];
+  return [event.attempt, phase, phase === PHASE.PROGRESS ? (event.progress ?? 0) : 0];
+}
+
+/** a > b in event order. */
+export function isAfter(a: EventKey, b: EventKey): boolean {
+  for (let i = 0; i < 3; i += 1) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
+}
+
+const WAITING_STATES = new Set<BullState>(['waiting', 'prioritized', 'waiting-children', 'delayed']);
+
+function base(job: AnyJob, type: JobEventTypeName, attempt: number, at: number): JobEventView {
+  return {
+    jobId: String(job.id),
+    queue: job.queueName,
+    kind: job.name,
+    type,
+    progress: null,
+    failedReason: null,
+    attempt: Math.max(1, attempt),
+    at: new Date(at),
+    delayMs: null,
+    result: null,
+  };
+}
+
+/** The job's current state as the first event a subscriber gets (its key says what it already covers). */
+export function snapshotEvent(job: AnyJob, state: BullState): { event: JobEventView; key: EventKey } {
+  const started = job.attemptsStarted;
+  let event: JobEventView;
+  if (state === 'active') {
+    event = { ...base(job, 'ACTIVE', started, job.processedOn ?? Date.now()), progress: progressOf(job) };
+    return { event, key: keyOf(event, true) };
+  }
+  if (state === 'completed') event = { ...base(job, 'COMPLETED', started, job.finishedOn ?? Date.now()), progress: progressOf(job), result: job.returnvalue ?? null };
+  else if (state === 'failed') event = { ...base(job, 'FAILED', started, job.finishedOn ?? Date.now()), failedReason: job.failedReason || null };
+  else if (state === 'delayed' && started > 0) event = { ...base(job, 'RETRYING', started, Date.now()), failedReason: job.failedReason || null, delayMs: job.delay || null };
+  else event = base(job, 'WAITING', started + 1, started === 0 ? job.timestamp : Date.now());
+  return { event, key: keyOf(event) };
+}
+
+/** BullMQ QueueEvents names we turn into job events. */
+export const BULL_EVENTS = ['waiting', 'delayed', 'active', 'progress', 'completed', 'failed', 'stalled'] as const;
+export type BullEventName = (typeof BULL_EVENTS)[number];
+export type BullEventArgs = { jobId: string; prev?: string; data?: unknown; failedReason?: string; returnvalue?: unknown; delay?: number };
+
+/**
+ * A QueueEvents event with the job as read just after it. The read may already be a
+ * step ahead (the job moved on meanwhile), so the attempt comes from counters that the
+ * next step cannot have changed yet; `state` is needed (and read) for waiting events only.
+ */
+export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob, state: BullState | null): JobEventView {
+  const started = job.attemptsStarted;
+  const now = Date.now();
+  switch (name) {
+    case 'waiting':
+      return base(job, 'WAITING', state && WAITING_STATES.has(state) ? started + 1 : started, now);
+    case 'delayed':
+      if (started === 0) return base(job, 'WAITING', 1, now);
+      return { ...base(job, 'RETRYING', started, now), failedReason: job.failedReason || null, delayMs: job.delay || (args.delay ? Math.max(0, args.delay - now) : null) };
+    case 'active':
+      return base(job, 'ACTIVE', started, job.processedOn ?? now);
+    case 'progress':
+      return { ...base(job, 'PROGRESS', started, now), progress: typeof args.data === 'number' ? args.data : progressOf(job) };
+    case 'completed':
+      return { ...base(job, 'COMPLETED', started, job.finishedOn ?? now), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
+    case 'failed':
+      return { ...base(job, 'FAILED', started, job.finishedOn ?? now), failedReason: args.failedReason ?? job.failedReason ?? null };
+    case 'stalled':
+      // Counted at the stall: attempts failed or stalled so far, stable even once another worker took the job.
+      return base(job, 'STALLED', job.attemptsMade + job.stalledCounter, now);
+  }
+}
+
+/** The last event a hub delivered for a job: its attempt and type. */
+export interface LastSeen {
+  attempt: number;
+  type: JobEventTypeName;
+}
+
+const ENDS = new Set<JobEventTypeName>(['RETRYING', 'STALLED', 'FAILED', 'COMPLETED']);
+
+/**
+ * The attempt of an event from the event before it, when the hub saw that one: events
+ * arrive in order, but the job read behind `event` may be several steps ahead of it
+ * (fast jobs move on before QueueEvents delivers). Without a previous event the read's
+ * attempt stands (a new job's first WAITING is attempt 1 in any case).
+ */
+export function sequencedAttempt(event: JobEventView, name: BullEventName, args: BullEventArgs, last: LastSeen | undefined): number {
+  if (name === 'waiting' && args.prev === undefined) return 1;
+  if (!last) return event.attempt;
+  switch (event.type) {
+    case 'WAITING':
+      return last.type === 'WAITING' ? last.attempt : last.attempt + 1;
+    case 'ACTIVE':
+      return last.type === 'WAITING' ? last.attempt : last.attempt + 1;
+    case 'STALLED':
+      // BullMQ moves a stalled job back to wait (WAITING for the next attempt) before it reports the stall.
+      return last.type === 'WAITING' ? Math.max(1, last.attempt - 1) : last.attempt;
+    default:
+      return ENDS.has(last.type) && event.type === 'PROGRESS' ? last.attempt + 1 : last.attempt;
+  }
+}

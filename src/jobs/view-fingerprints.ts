@@ -1,0 +1,70 @@
+import { sql } from 'kysely';
+import { dayBuckets } from '../cache/tags.js';
+import type { Db } from '../db/database.js';
+
+/**
+ * What a refresh changed, to invalidate exactly those answers. A fingerprint is an md5
+ * per (view, store or product, day) over the view's rows in a stable order; buckets whose
+ * fingerprint differs before and after the refresh are the data that changed.
+ */
+export type Fingerprints = Map<string, string>;
+
+/** Each part: its key letter, the view, the id column it groups by. */
+const PARTS = [
+  { part: 'revenue', view: 'mv_daily_revenue', id: 'store_id' },
+  { part: 'traffic', view: 'mv_hourly_traffic', id: 'store_id' },
+  { part: 'storeProducts', view: 'mv_product_performance', id: 'store_id' },
+  { part: 'products', view: 'mv_product_performance', id: 'product_id' },
+  { part: 'customers', view: 'mv_customer_behavior', id: 'store_id' },
+] as const;
+type Part = (typeof PARTS)[number]['part'];
+
+export async function fingerprintViews(db: Db): Promise<Fingerprints> {
+  const { rows: populated } = await sql<{ matviewname: string }>`SELECT matviewname FROM pg_matviews WHERE ispopulated`.execute(db);
+  const ready = new Set(populated.map((r) => r.matviewname));
+  const prints: Fingerprints = new Map();
+  // An unpopulated view (fresh migration) has no rows to compare: everything in it after the refresh is new.
+  for (const { part, view, id } of PARTS.filter((p) => ready.has(p.view))) {
+    const { rows } = await sql<{ id: number; day: string; hash: string }>`
+      SELECT ${sql.ref(id)} AS id, day::text AS day, md5(string_agg(t::text, '|' ORDER BY t::text)) AS hash
+        FROM ${sql.table(view)} AS t
+       GROUP BY 1, 2`.execute(db);
+    for (const row of rows) prints.set(`${part}|${row.id}|${row.day}`, row.hash);
+  }
+  return prints;
+}
+
+export interface ViewChanges {
+  /** `part|id|day` of every bucket whose rows differ. */
+  buckets: string[];
+  tags: string[];
+  storeIds: number[];
+  days: string[];
+}
+
+/** The cache tags (cache/tags.ts vocabulary) of the buckets that differ between two fingerprint sets. */
+export function changesBetween(before: Fingerprints, after: Fingerprints): ViewChanges {
+  const buckets = [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key)).sort();
+  const tags = new Set<string>();
+  const storeIds = new Set<number>();
+  const days = new Set<string>();
+  for (const key of buckets) {
+    const [part, idText, day] = key.split('|') as [Part, string, string];
+    const id = Number(idText);
+    days.add(day);
+    if (part === 'products') {
+      for (const b of dayBuckets(day)) tags.add(`product:${id}:sales:${b}`);
+      continue;
+    }
+    storeIds.add(id);
+    if (part === 'customers') {
+      tags.add(`store:${id}:customers`);
+      continue;
+    }
+    for (const b of dayBuckets(day)) {
+      tags.add(`store:${id}:sales:${b}`);
+      tags.add(`sales:${b}`);
+    }
+  }
+  return { buckets, tags: [...tags].sort(), storeIds: [...storeIds].sort((a, b) => a - b), days: [...days].sort() };
+}

@@ -1,0 +1,64 @@
+import type { TieredCache } from '../cache/tiered-cache.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { CacheReader } from './cache-reader.js';
+import { DatabaseRecorder } from './database-recorder.js';
+import { HttpRecorder } from './http-recorder.js';
+import { ProcessMonitor } from './process-monitor.js';
+import type { QueueCounts, QueueCountsSource } from './queue-counts.js';
+import { ResolverRecorder } from './resolver-recorder.js';
+
+export interface MetricsRegistryOptions {
+  database: Database;
+  cache: TieredCache;
+  /** Statements at least this slow are listed in slowQueries and logged as warnings (ms). */
+  slowQueryMs: number;
+  logger: Logger;
+  /** Read at each use: the jobs part may provide its source after the registry exists. */
+  queues: () => QueueCountsSource | undefined;
+}
+
+/**
+ * The one registry behind both the GraphQL `Metrics` type and `/metrics`: each part is
+ * fed by a small plugin (route wrapper, Apollo plugin, resolver wrapper, Kysely log
+ * hook) or read live (pool, cache counters, queues, process). Nothing here is counted
+ * twice, so both views always agree.
+ */
+export class MetricsRegistry {
+  /** When this server started; resetMetrics does not move it. */
+  readonly startedAt = new Date();
+  /** Start of the counting window: startedAt, or the last resetMetrics. */
+  since = this.startedAt;
+  readonly http = new HttpRecorder();
+  readonly resolvers = new ResolverRecorder();
+  readonly database: DatabaseRecorder;
+  readonly cache: CacheReader;
+  readonly process = new ProcessMonitor();
+  private readonly queueSource: () => QueueCountsSource | undefined;
+
+  constructor(options: MetricsRegistryOptions) {
+    this.database = new DatabaseRecorder(options.database.pool, options.slowQueryMs, options.logger);
+    this.cache = new CacheReader(options.cache);
+    this.queueSource = options.queues;
+  }
+
+  uptimeSeconds(): number {
+    return (Date.now() - this.startedAt.getTime()) / 1000;
+  }
+
+  /** Counts per queue; [] when no queue source is wired. */
+  async queues(): Promise<QueueCounts[]> {
+    const source = this.queueSource();
+    return source ? source.counts() : [];
+  }
+
+  /** Clears every number (resetMetrics) and starts a new counting window. */
+  reset(): void {
+    this.since = new Date();
+    this.http.reset();
+    this.resolvers.reset();
+    this.database.reset();
+    this.cache.reset();
+    this.process.reset();
+  }
+}

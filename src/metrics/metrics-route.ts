@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Services } from '../services.js';
+
+function refuse(res: ServerResponse, status: 401 | 403, message: string): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="graphpulse"';
+  res.writeHead(status, headers);
+  res.end(JSON.stringify({ error: message, code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN' }));
+}
+
+/**
+ * GET /metrics: Prometheus text. An ADMIN key (Authorization: Bearer) is required
+ * unless METRICS_PUBLIC=true (e.g. a scraper on a private network without a key).
+ */
+export function metricsRoute(registry: Registry, services: Services) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!services.config.METRICS_PUBLIC) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      if (!match) return refuse(res, 401, 'An ADMIN API key is required: send "Authorization: Bearer <key>"');
+      const principal = await services.principals.resolve(match[1]);
+      if (!principal) return refuse(res, 401, 'The API key is unknown or revoked');
+      if (principal.role !== 'ADMIN') return refuse(res, 403, `/metrics needs role ADMIN; this key has ${principal.role}`);
+    }
+    const body = await registry.metrics();
+    res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+}

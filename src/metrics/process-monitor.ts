@@ -1,0 +1,35 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export interface ProcessSnapshot {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** 99th percentile of event-loop delay since start or reset, ms (sampled every RESOLUTION_MS). */
+  eventLoopLagP99Ms: number;
+}
+
+/** Sampling period of the event-loop delay timer: fine enough for ms-scale lag, ~100 wakeups/s. */
+const RESOLUTION_MS = 10;
+
+/** Memory from process.memoryUsage() at read time; event-loop lag from Node's own HDR-based monitor. */
+export class ProcessMonitor {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+
+  start(): void {
+    this.loop.enable();
+  }
+
+  stop(): void {
+    this.loop.disable();
+  }
+
+  snapshot(): ProcessSnapshot {
+    const memory = process.memoryUsage();
+    // percentile() is in ns and measures the whole timer interval: the lag is what exceeds RESOLUTION_MS.
+    const intervalMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : RESOLUTION_MS;
+    return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, eventLoopLagP99Ms: Math.max(0, intervalMs - RESOLUTION_MS) };
+  }
+
+  reset(): void {
+    this.loop.reset();
+  }
+}

@@ -1,0 +1,136 @@
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateApiKeyDocument, MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
+import { lastDays } from './helpers/dates.js';
+import { dataOf } from './helpers/graphql-client.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+/**
+ * Metrics over GraphQL on a real server: after resetMetrics and a known sequence of
+ * requests every count is exact; slow SQL shows up normalized; the log has one line
+ * per request with a cache summary and no key; VIEWER is refused.
+ */
+
+const logLines: Array<Record<string, unknown>> = [];
+const logger = pino({ level: 'info' }, new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+    done();
+  },
+}));
+
+const range = lastDays(30);
+const CARD = `query Card($range: DateRange!) { store(id: "1") { id name revenue(range: $range) { total orders } } }`;
+// Same fields, another operation text: Apollo runs it and the field entries answer.
+const CARD_AGAIN = `query CardAgain($range: DateRange!) { store(id: "1") { name id revenue(range: $range) { orders total } } }`;
+
+let server: TestServer;
+let viewerKey: string;
+let metrics: MetricsSnapshotQuery['metrics'];
+let statementsInSequence: number;
+
+async function readMetrics(key = server.adminKey) {
+  return server.request(MetricsSnapshotDocument, { key, variables: { top: 50, orderBy: 'COUNT_DESC', slowLimit: 10 } });
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ logger, env: { SLOW_QUERY_MS: '250' } });
+  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'viewer', role: 'VIEWER' } })).createApiKey.key;
+  await server.request('{ categories { id } }', { key: viewerKey }); // the key lookup happens before the counted sequence
+
+  expect(dataOf(await server.request(ResetMetricsDocument)).resetMetrics).toBe(true);
+  const statementsBefore = server.app.services.database.stats.queries;
+  expect((await server.request(CARD, { variables: { range } })).headers.get('x-cache')).toBe('MISS'); // 1. computes both fields
+  expect((await server.request(CARD, { variables: { range } })).headers.get('x-cache')).toBe('HIT'); // 2. hot path: stored bytes
+  expect(dataOf(await server.request(CARD_AGAIN, { variables: { range } })).store?.id).toBe('1'); // 3. Apollo, field hits
+  const forbidden = await readMetrics(viewerKey); // 4. FORBIDDEN under status 200
+  expect(forbidden.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  expect((await server.request('{ nope }')).status).toBe(400); // 5. validation error
+  expect((await server.request('{ categories { id } }', { key: 'gp_unknown_key_0000000000000000' })).status).toBe(401); // 6. unknown key
+  statementsInSequence = server.app.services.database.stats.queries - statementsBefore;
+  metrics = dataOf(await readMetrics()).metrics;
+});
+afterAll(() => server?.stop());
+
+describe('Metrics after resetMetrics and a known sequence', () => {
+  it('counts every HTTP request exactly, by status, errors and hot path', () => {
+    expect(metrics.http).toMatchObject({ requests: 7, errors: 3, hotPath: 1 }); // the reset itself + 6
+    expect(metrics.http.statuses).toEqual([{ status: 200, count: 5 }, { status: 400, count: 1 }, { status: 401, count: 1 }]);
+    expect(metrics.http.latency.count).toBe(7);
+    const { p50Ms, p95Ms, p99Ms, maxMs, meanMs } = metrics.http.latency;
+    expect(p50Ms).toBeGreaterThan(0);
+    expect(p50Ms <= p95Ms && p95Ms <= p99Ms && p99Ms <= maxMs * 1.001 && meanMs <= maxMs).toBe(true);
+  });
+
+  it('times only the fields that do work, cache hits included, never the metrics fields', () => {
+    const rows = Object.fromEntries(metrics.resolvers.map((r) => [r.field, r]));
+    expect(Object.keys(rows).sort()).toEqual(['Query.store', 'Store.revenue']);
+    expect(rows['Query.store']).toMatchObject({ count: 2, errors: 0 });
+    expect(rows['Store.revenue']).toMatchObject({ count: 2, errors: 0 });
+    expect(rows['Store.revenue'].latency.count).toBe(2);
+  });
+
+  it('counts cache hits and misses per field, hot-path hits included', () => {
+    const fields = Object.fromEntries(metrics.cache.fields.map((f) => [f.field, f]));
+    expect(Object.keys(fields).sort()).toEqual(['Query.store', 'Store.revenue']);
+    expect(fields['Query.store']).toMatchObject({ hits: 2, misses: 1, staleHits: 0, errors: 0 });
+    expect(fields['Store.revenue']).toMatchObject({ hits: 2, misses: 1, staleHits: 0, errors: 0 });
+    expect(metrics.cache).toMatchObject({ hits: 4, misses: 2, staleHits: 0, errors: 0, operationHits: 1, redisConnected: false, degraded: false });
+    expect(metrics.cache.hitRate).toBeCloseTo(4 / 6, 12);
+    expect(metrics.cache.l1Entries).toBeGreaterThanOrEqual(2);
+    expect(metrics.cache.l1Bytes).toBeGreaterThan(0);
+  });
+
+  it('counts the SQL statements the app ran, with a sane pool', () => {
+    expect(metrics.database.queries).toBe(statementsInSequence);
+    expect(metrics.database.queries).toBeGreaterThan(0);
+    expect(metrics.database.errors).toBe(0);
+    expect(metrics.database.latency.count).toBe(statementsInSequence);
+    const { total, idle, waiting } = metrics.database.pool;
+    expect(total).toBeGreaterThanOrEqual(1);
+    expect(total).toBeLessThanOrEqual(server.app.services.config.DB_POOL_MAX);
+    expect(idle).toBeLessThanOrEqual(total);
+    expect(waiting).toBe(0);
+  });
+
+  it('reports uptime, process numbers and no queues without a queue source', () => {
+    expect(Date.parse(metrics.since)).toBeGreaterThanOrEqual(Date.parse(metrics.startedAt));
+    expect(metrics.uptimeSeconds).toBeGreaterThan(0);
+    expect(metrics.process.rssBytes).toBeGreaterThan(metrics.process.heapUsedBytes);
+    expect(metrics.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(0);
+    expect(metrics.queues).toEqual([]);
+  });
+
+  it('logs one line per request with its cache summary and never the key', () => {
+    const card = logLines.filter((l) => l.msg === 'graphql request' && l.operationName === 'CardAgain');
+    expect(card).toHaveLength(1);
+    expect(card[0]).toMatchObject({ status: 200, cache: { hits: 2, misses: 0, stale: 0 } });
+    expect(typeof card[0].requestId).toBe('string');
+    expect(typeof card[0].durationMs).toBe('number');
+    expect(JSON.stringify(logLines)).not.toContain(server.adminKey);
+  });
+});
+
+describe('slow queries', () => {
+  it('lists a pg_sleep statement with its literals stripped and logs it as a warning', async () => {
+    await sql`select pg_sleep(0.3), 'secret-literal'`.execute(server.app.services.database.db);
+    const { database } = dataOf(await readMetrics()).metrics;
+    const slow = database.slowQueries.find((q) => q.sql.includes('pg_sleep'));
+    expect(slow).toMatchObject({ sql: 'select pg_sleep(?), ?', count: 1 });
+    expect(slow!.latency.maxMs).toBeGreaterThanOrEqual(300);
+    expect(database.slowQueryThresholdMs).toBe(250);
+    expect(JSON.stringify(database)).not.toContain('secret');
+    const warning = logLines.find((l) => l.msg === 'slow query');
+    expect(warning).toMatchObject({ level: 40, sql: 'select pg_sleep(?), ?' });
+    expect(JSON.stringify(logLines)).not.toContain('secret-literal');
+  });
+});
+
+describe('access', () => {
+  it('refuses VIEWER with FORBIDDEN on metrics and on resetMetrics', async () => {
+    expect((await readMetrics(viewerKey)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.request(ResetMetricsDocument, { key: viewerKey })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
