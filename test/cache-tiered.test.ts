@@ -253,6 +253,8 @@ describe('TieredCache: single flight around a slow L2 read', () => {
       tryLock: async () => true,
       unlock: async () => {},
       invalidate: async () => [],
+      failedRecently: () => false,
+      breaker: { isOpen: false },
     } as unknown as RedisStore;
     const cache = new TieredCache(new MemoryStore(1_000_000), slowL2, null, logger);
     let calls = 0;
