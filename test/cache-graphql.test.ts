@@ -158,7 +158,7 @@ describe('what the cache did: extensions.cache and X-Cache (HOT_PATH=false: ever
     expect(reportOf(partial)).toMatchObject({ hits: 3, misses: 1 });
 
     // No cached field at all: MISS and no report.
-    const plain = await fieldServer.request('{ stores(first: 2) { edges { node { id name } } } }');
+    const plain = await fieldServer.request('{ orders(first: 2) { edges { node { id total } } } }');
     expect(plain.headers.get('x-cache')).toBe('MISS');
     expect(reportOf(plain)).toBeUndefined();
 

@@ -79,7 +79,7 @@ const options = (ttlSeconds: number, swrSeconds: number, tags: string[] = ['t:an
   field: 'Test.field',
   ttlSeconds,
   swrSeconds,
-  tags,
+  tags: () => tags,
 });
 
 /** A compute function that counts its calls and returns `value-<n>`. */

@@ -111,7 +111,9 @@ export function collect<T>(client: Client, document: DocumentNode | string, vari
         notify();
       },
       error: (error) => {
-        state.errors.push(error);
+        // graphql-ws hands operation errors over as the array of GraphQL errors.
+        if (Array.isArray(error)) state.errors.push(...error);
+        else state.errors.push(error);
         notify();
       },
       complete: () => {

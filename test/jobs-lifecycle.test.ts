@@ -66,7 +66,6 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     const job = await probe({ failAttempts: 2 });
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
     events.stop();
-    console.log(backend, seen.map((e) => `${e.type}/${e.attempt}/${e.progress ?? ''}`).join(' '));
     const retries = seen.filter((e) => e.type === 'RETRYING');
     expect(retries.map((e) => e.attempt)).toEqual([1, 2]);
     expect(retries.every((e) => /fail attempts 1\.\.2/.test(e.failedReason ?? ''))).toBe(true);
@@ -109,5 +108,11 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     late.stop();
     expect(late.items).toHaveLength(1);
     expect(late.items[0]).toMatchObject({ jobId: job.id, type: 'COMPLETED', attempt: 1, result: { attempt: 1 }, kind: 'probe', queue: 'maintenance' });
+  });
+
+  it('a bad key is refused at connect (4403)', async () => {
+    const refused = connect(server, 'gp_not_a_key_000000000000000000');
+    expect(await refused.closed).toBe(4403);
+    await refused.client.dispose();
   });
 });

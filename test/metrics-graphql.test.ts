@@ -6,6 +6,7 @@ import { CreateApiKeyDocument, MetricsSnapshotDocument, ResetMetricsDocument, ty
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { connect } from './jobs-helpers.js';
 
 /**
  * Metrics over GraphQL on a real server: after resetMetrics and a known sequence of
@@ -95,12 +96,16 @@ describe('Metrics after resetMetrics and a known sequence', () => {
     expect(waiting).toBe(0);
   });
 
-  it('reports uptime, process numbers and no queues without a queue source', () => {
+  it('reports uptime, process numbers and the job queues', async () => {
     expect(Date.parse(metrics.since)).toBeGreaterThanOrEqual(Date.parse(metrics.startedAt));
     expect(metrics.uptimeSeconds).toBeGreaterThan(0);
     expect(metrics.process.rssBytes).toBeGreaterThan(metrics.process.heapUsedBytes);
     expect(metrics.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(0);
-    expect(metrics.queues).toEqual([]);
+    expect(metrics.queues.length).toBeGreaterThan(0);
+    for (const queue of metrics.queues) {
+      for (const state of ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const) expect(Number.isInteger(queue[state]) && queue[state] >= 0).toBe(true);
+    }
+    expect(metrics.queues.map((q) => q.name)).toEqual((await server.app.services.queues!.counts()).map((q) => q.name));
   });
 
   it('logs one line per request with its cache summary and never the key', () => {
@@ -132,5 +137,23 @@ describe('access', () => {
   it('refuses VIEWER with FORBIDDEN on metrics and on resetMetrics', async () => {
     expect((await readMetrics(viewerKey)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await server.request(ResetMetricsDocument, { key: viewerKey })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses VIEWER with FORBIDDEN over WebSocket too, and answers ADMIN there', async () => {
+    const run = (key: string) => {
+      const { client } = connect(server, key);
+      return new Promise<{ data?: unknown; errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }>((resolve, reject) => {
+        let result: { data?: unknown; errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> } = {};
+        client.subscribe({ query: '{ metrics { uptimeSeconds http { requests } } }' }, {
+          next: (value) => (result = value as typeof result),
+          error: reject,
+          complete: () => resolve(result),
+        });
+      }).finally(() => client.dispose());
+    };
+    expect((await run(viewerKey)).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    const admin = await run(server.adminKey);
+    expect(admin.errors).toBeUndefined();
+    expect(admin.data).toMatchObject({ metrics: { http: { requests: expect.any(Number) } } });
   });
 });

@@ -111,7 +111,13 @@ describe('/metrics', () => {
     expect(pool.total).toBeGreaterThanOrEqual(1);
     expect(pool.idle).toBeLessThanOrEqual(pool.total!);
     expect(pool.waiting).toBe(0);
-    expect(families.get('graphpulse_queue_jobs')!.samples).toEqual([]);
+    const jobs = families.get('graphpulse_queue_jobs')!;
+    expect(jobs.samples).toHaveLength(metrics.queues.length * 6);
+    for (const queue of metrics.queues) {
+      for (const state of ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const) {
+        expect(value(families, 'graphpulse_queue_jobs', { queue: queue.name, state })).toBe(queue[state]);
+      }
+    }
     expect(value(families, 'graphpulse_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(value(families, 'graphpulse_event_loop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
     expect(families.has('process_cpu_user_seconds_total')).toBe(true); // prom-client's standard process series

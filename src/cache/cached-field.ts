@@ -37,6 +37,18 @@ export function hashOf(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 16);
 }
 
+/**
+ * Which parent an entry belongs to: its id when it has one (entities), else a hash of
+ * the whole parent (rows such as ProductPerformance), so two parents never share a key.
+ */
+function parentKeyOf(parent: unknown): string {
+  if (parent === null || parent === undefined) return 'root';
+  const id = (parent as { id?: unknown }).id;
+  if (typeof id === 'number' || typeof id === 'string') return String(id);
+  const json = stableJson(parent);
+  return json === '{}' ? 'root' : hashOf(json);
+}
+
 function pathOf(info: GraphQLResolveInfo): string {
   const parts: Array<string | number> = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) parts.push(p.key);
@@ -93,10 +105,9 @@ function cachedResolver(
     if (info.operation.operation !== 'query' || !principal || !READERS.includes(principal.role)) {
       return resolve(parent, args, ctx, info);
     }
-    const parentId = (parent as { id?: unknown } | null)?.id;
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
-    const key = `${prefix}${parentId ?? 'root'}:${hashOf(stableJson(args))}:${scope}`;
-    const tags = [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
+    const key = `${prefix}${parentKeyOf(parent)}:${hashOf(stableJson(args))}:${scope}`;
+    const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
     return cache
       .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
         insideCachedField(() => resolve(parent, args, ctx, info)),
@@ -115,7 +126,7 @@ function cachedResolver(
             tier: 'MISS',
             age: 0,
             stale: false,
-            tags,
+            tags: [],
             freshUntil: 0,
             staleUntil: 0,
           });

@@ -19,7 +19,20 @@ function pathValue(source: unknown, path: string[]): unknown {
 }
 
 /** Bucket names covering an inclusive day range: d:YYYY-MM-DD for short ranges, m:YYYY-MM for long ones. */
+const bucketMemo = new Map<string, string[]>();
+
 export function rangeBuckets(range: { from: string; to: string }): string[] {
+  const memoKey = `${range.from}|${range.to}`;
+  const known = bucketMemo.get(memoKey);
+  if (known) return known;
+  const computed = computeBuckets(range);
+  // Dashboards ask for a handful of ranges; a small bound keeps the memo from growing with odd ones.
+  if (bucketMemo.size > 1_000) bucketMemo.clear();
+  bucketMemo.set(memoKey, computed);
+  return computed;
+}
+
+function computeBuckets(range: { from: string; to: string }): string[] {
   const start = Date.parse(`${range.from}T00:00:00Z`);
   const end = Date.parse(`${range.to}T00:00:00Z`);
   const days = Math.round((end - start) / 86_400_000) + 1;

@@ -10,7 +10,8 @@ export interface FetchOptions {
   field: string;
   ttlSeconds: number;
   swrSeconds: number;
-  tags: string[];
+  /** Computed only when an entry is written (misses, refreshes): hits never pay for tag expansion. */
+  tags: () => string[];
 }
 
 export interface FieldStats {
@@ -145,14 +146,15 @@ export class TieredCache {
    */
   private store(key: string, options: Omit<FetchOptions, 'field'>, value: unknown, startedAt: number): CacheEntry & { stored: boolean } {
     const now = Date.now();
+    const tags = options.tags();
     const entry: CacheEntry = {
       value,
       createdAt: now,
       freshUntil: now + options.ttlSeconds * 1000,
       staleUntil: now + (options.ttlSeconds + options.swrSeconds) * 1000,
-      tags: options.tags,
+      tags,
     };
-    if (this.wasInvalidatedSince(options.tags, startedAt)) return { ...entry, stored: false };
+    if (this.wasInvalidatedSince(tags, startedAt)) return { ...entry, stored: false };
     this.l1.set(key, entry);
     void this.l2?.set(key, entry);
     return { ...entry, stored: true };

@@ -5,7 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
-import { BadUserInputError, isPublicError } from '../errors.js';
+import { BadUserInputError, UnauthenticatedError, isPublicError } from '../errors.js';
 import type { Services } from '../services.js';
 import { limitsFrom } from '../security/limits.js';
 import { formatError, originalOf } from './format-error.js';
@@ -15,7 +15,7 @@ import { prepareWsOperation, type WsPayload } from './ws-operation.js';
 const MAX_OPERATIONS_PER_SOCKET = 100;
 const SUGGESTION = / Did you mean .+\?$/;
 
-type WsExtra = { principal?: Principal };
+type WsExtra = { principal?: Principal; key?: string };
 
 export interface GraphqlWs {
   /** Apollo's drain hook: closes every socket (1001) and the WebSocket server when Apollo stops. */
@@ -68,12 +68,16 @@ export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, servi
       onConnect: async (ctx) => {
         const key = bearer(ctx.connectionParams?.authorization);
         const principal = key ? await services.principals.resolve(key) : null;
-        if (!principal) return false;
+        if (!principal || !key) return false;
         ctx.extra.principal = principal;
+        ctx.extra.key = key;
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const principal = ctx.extra.principal!;
+        // Looked up again per operation (cached), so a key revoked while the socket is open stops working.
+        const principal = await services.principals.resolve(ctx.extra.key!);
+        if (!principal) return [new UnauthenticatedError('The API key is unknown or revoked')];
+        ctx.extra.principal = principal;
         if (Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET) {
           return [new BadUserInputError(`At most ${MAX_OPERATIONS_PER_SOCKET} operations may run on one socket at once`)];
         }

@@ -65,17 +65,37 @@ export class JobAdmin implements QueueCountsSource {
       throw new BadUserInputError(`Job ${id} is running and cannot be removed now; retry when it has finished`, { argument: 'id' });
     }
     await job.remove();
+    await this.queues.announceRemoved(job.queueName, String(job.id));
     return true;
   }
 
-  /** Every failed job of the queue (or of all queues) back to waiting; returns how many. */
+  /**
+   * Every failed job of the queue (or of all queues) back to waiting; returns how many.
+   * One job.retry() each rather than queue.retryJobs(): the latter resets attempt
+   * counters on the PostgreSQL backend but not on Redis, and attempts must only grow
+   * (job events are ordered by them) the same way on both.
+   */
   async retryFailed(queueName: string | null): Promise<number> {
     const names = queueName === null ? [...QUEUE_NAMES] : [this.queues.queue(queueName).name as QueueName];
     let moved = 0;
     for (const name of names) {
       const queue = this.queues.queue(name);
-      moved += await queue.getJobCountByTypes('failed');
-      await queue.retryJobs({ state: 'failed', count: 1000 });
+      // The failed jobs as of now (a retried job that fails again is not retried twice by one call).
+      const failed: AnyJob[] = [];
+      for (let start = 0; ; start += 500) {
+        const page = ((await queue.getJobs(['failed'], start, start + 499, true)) as AnyJob[]).filter(Boolean);
+        failed.push(...page);
+        if (page.length < 500) break;
+      }
+      for (const job of failed) {
+        // A job another admin retried meanwhile is no longer failed: skip it, count the rest.
+        await job.retry('failed').then(
+          () => (moved += 1),
+          async (error: unknown) => {
+            if ((await job.getState()) === 'failed') throw error;
+          },
+        );
+      }
     }
     return moved;
   }

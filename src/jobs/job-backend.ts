@@ -2,6 +2,7 @@ import pg from 'pg';
 import {
   Queue,
   QueueEvents,
+  QueueEventsProducer,
   Worker,
   createPostgresBackend,
   createRedisBackend,
@@ -20,6 +21,7 @@ export type AnyJob = Job<JobData, unknown, string>;
 export type AnyQueue = Queue<JobData, unknown, string, JobData, unknown, string, IQueueBackend, unknown>;
 export type AnyWorker = Worker<JobData, unknown, string, IQueueBackend, number | object | string | boolean, unknown>;
 export type AnyQueueEvents = QueueEvents<unknown, IQueueBackend, unknown>;
+export type AnyEventsProducer = QueueEventsProducer<IQueueBackend, unknown>;
 export type WorkerSettings = Omit<WorkerOptions<unknown>, 'connection' | 'prefix'>;
 
 /**
@@ -33,6 +35,8 @@ export interface JobBackend {
   queue(name: string): AnyQueue;
   worker(name: string, processor: Processor<JobData, unknown, string>, settings: WorkerSettings): AnyWorker;
   events(name: string): AnyQueueEvents;
+  /** Publishes our own events into a queue's event stream (see JobQueues.announceRemoved). */
+  eventsProducer(name: string): AnyEventsProducer;
 }
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not a URL). */
@@ -85,5 +89,6 @@ export async function openJobBackend(config: Config, postgresUrl: string): Promi
     worker: (name, processor, settings) =>
       new Worker(name, processor, { ...settings, connection: consumer, prefix }, factory) as unknown as AnyWorker,
     events: (name) => new QueueEvents(name, { connection: consumer, prefix }, factory) as unknown as AnyQueueEvents,
+    eventsProducer: (name) => new QueueEventsProducer(name, { connection: producer, prefix }, factory) as unknown as AnyEventsProducer,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from './job-event.js';
 import { JobEventStream, type StreamFilter } from './job-event-stream.js';
 import type { QueueName } from './job-kinds.js';
+import { JOB_REMOVED_EVENT } from './job-queues.js';
 
 export interface QueueChannel {
   queue: AnyQueue;
@@ -40,7 +41,9 @@ export class JobEventHub {
       for (const event of BULL_EVENTS) {
         channel.events.on(event, (args: BullEventArgs) => this.receive(name, channel.queue, event, args));
       }
-      channel.events.on('removed', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => this.endJob(name, jobId)));
+      for (const removed of ['removed', JOB_REMOVED_EVENT]) {
+        channel.events.on(removed as 'removed', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => this.endJob(name, jobId)));
+      }
       channel.events.on('error', (error: Error) => logger.error({ err: error, queue: name }, 'job events connection failed'));
     }
   }
@@ -71,8 +74,7 @@ export class JobEventHub {
     const job = (await bull.getJob(args.jobId)) as AnyJob | undefined;
     // Gone already (removed, or trimmed by retention): nothing left to describe.
     if (!job) return null;
-    const state = name === 'waiting' ? await job.getState() : null;
-    return eventFrom(name, args, job, state);
+    return eventFrom(name, args, job, await job.getState());
   }
 
   private async endJob(queue: string, jobId: string): Promise<void> {

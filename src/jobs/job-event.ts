@@ -79,30 +79,33 @@ export type BullEventName = (typeof BULL_EVENTS)[number];
 export type BullEventArgs = { jobId: string; prev?: string; data?: unknown; failedReason?: string; returnvalue?: unknown; delay?: number };
 
 /**
- * A QueueEvents event with the job as read just after it. The read may already be a
- * step ahead (the job moved on meanwhile), so the attempt comes from counters that the
- * next step cannot have changed yet; `state` is needed (and read) for waiting events only.
+ * A QueueEvents event with the job (and its state) as read just after it. The read may
+ * already be a step ahead: the job moved on before QueueEvents delivered. Attempts are
+ * therefore taken from counters the next step cannot have changed yet, chosen by the
+ * state the job is in now: `finished` (attempts completed, failed or stalled so far)
+ * only grows when an attempt ends, `attemptsStarted` only when one starts.
  */
-export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob, state: BullState | null): JobEventView {
+export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob, state: BullState): JobEventView {
   const started = job.attemptsStarted;
+  const finished = job.attemptsMade + job.stalledCounter;
+  const running = state === 'active';
   const now = Date.now();
   switch (name) {
     case 'waiting':
-      return base(job, 'WAITING', state && WAITING_STATES.has(state) ? started + 1 : started, now);
+      return base(job, 'WAITING', WAITING_STATES.has(state) ? finished + 1 : running ? started : finished, now);
     case 'delayed':
       if (started === 0) return base(job, 'WAITING', 1, now);
-      return { ...base(job, 'RETRYING', started, now), failedReason: job.failedReason || null, delayMs: job.delay || (args.delay ? Math.max(0, args.delay - now) : null) };
+      return { ...base(job, 'RETRYING', finished, now), failedReason: job.failedReason || null, delayMs: job.delay || (args.delay ? Math.max(0, args.delay - now) : null) };
     case 'active':
-      return base(job, 'ACTIVE', started, job.processedOn ?? now);
+      return base(job, 'ACTIVE', running ? started : finished, job.processedOn ?? now);
     case 'progress':
-      return { ...base(job, 'PROGRESS', started, now), progress: typeof args.data === 'number' ? args.data : progressOf(job) };
+      return { ...base(job, 'PROGRESS', running ? started : finished, now), progress: typeof args.data === 'number' ? args.data : progressOf(job) };
     case 'completed':
-      return { ...base(job, 'COMPLETED', started, job.finishedOn ?? now), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
+      return { ...base(job, 'COMPLETED', finished, job.finishedOn ?? now), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
     case 'failed':
-      return { ...base(job, 'FAILED', started, job.finishedOn ?? now), failedReason: args.failedReason ?? job.failedReason ?? null };
+      return { ...base(job, 'FAILED', finished, job.finishedOn ?? now), failedReason: args.failedReason ?? job.failedReason ?? null };
     case 'stalled':
-      // Counted at the stall: attempts failed or stalled so far, stable even once another worker took the job.
-      return base(job, 'STALLED', job.attemptsMade + job.stalledCounter, now);
+      return base(job, 'STALLED', finished, now);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Config } from '../config.js';
 import { BadUserInputError } from '../errors.js';
-import type { AnyJob, AnyQueue, JobBackend } from './job-backend.js';
+import type { AnyEventsProducer, AnyJob, AnyQueue, JobBackend } from './job-backend.js';
 import { KIND_POLICIES, PRIORITY, QUEUE_NAMES, isQueueName, type JobDataByKind, type JobKind, type KindPolicy, type QueueName } from './job-kinds.js';
 import { viewOf, type JobView } from './job-view.js';
 
@@ -15,6 +15,9 @@ export interface EnqueueOptions {
    */
   dedupe?: boolean;
 }
+
+/** Our own QueueEvents event: a job was removed through the API. */
+export const JOB_REMOVED_EVENT = 'graphpulse:job-removed';
 
 const PENDING = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children']);
 
@@ -34,9 +37,10 @@ export function deterministicJobId(kind: JobKind, data: unknown): string {
 /** The producer side: one BullMQ Queue per queue name, job options per kind, and lookups by id. */
 export class JobQueues {
   readonly queues: ReadonlyMap<QueueName, AnyQueue>;
+  private readonly producers = new Map<string, AnyEventsProducer>();
 
   constructor(
-    backend: JobBackend,
+    private readonly backend: JobBackend,
     private readonly policies: Readonly<Record<JobKind, KindPolicy>>,
     private readonly config: Config,
   ) {
@@ -100,7 +104,18 @@ export class JobQueues {
     return null;
   }
 
+  /**
+   * Tells every instance's subscribers that a job was removed (their streams end).
+   * BullMQ's PostgreSQL backend emits no `removed` event for job.remove() (Redis does),
+   * so we publish our own into the queue's event stream, the same on both.
+   */
+  async announceRemoved(queueName: string, jobId: string): Promise<void> {
+    let producer = this.producers.get(queueName);
+    if (!producer) this.producers.set(queueName, (producer = this.backend.eventsProducer(queueName)));
+    await producer.publishEvent({ eventName: JOB_REMOVED_EVENT, jobId });
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.all([...this.queues.values(), ...this.producers.values()].map((part) => part.close()));
   }
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { AnyWorker, JobBackend } from './job-backend.js';
@@ -48,6 +49,8 @@ export class JobWorkers {
   ) {
     this.workers = QUEUE_NAMES.map((name) => {
       const worker = backend.worker(name, dispatch(context), {
+        // Stored on each job it takes (processedBy): which host and process ran it.
+        name: `${hostname()}:${process.pid}`,
         concurrency: settings.concurrency[name],
         lockDuration: settings.lockDurationMs,
         stalledInterval: settings.stalledIntervalMs,

@@ -12,6 +12,9 @@ export const RELATIVE_PRECISION = 10 ** -SIGNIFICANT_DIGITS;
 /** Values above an hour are recorded as an hour: nothing we time legitimately runs longer. */
 const HIGHEST_MICROS = 3_600_000_000;
 
+/** ms rounded to the µs the histogram records (exact count and sum stay unrounded). */
+const toMicros = (ms: number) => Math.round(ms * 1000) / 1000;
+
 export interface LatencySummaryData {
   count: number;
   meanMs: number;
@@ -44,19 +47,22 @@ export class LatencyHistogram {
     if (ms > this.maxMs) this.maxMs = ms;
   }
 
-  /** The value at a percentile (0..100) in ms; 0 when nothing was recorded. */
+  /**
+   * The value at a percentile (0..100) in ms; 0 when nothing was recorded. HDR answers
+   * with the top of the sample's bucket, which may pass the exact max: no percentile can.
+   */
   percentileMs(percentile: number): number {
-    return this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / 1000;
+    return this.count === 0 ? 0 : Math.min(this.histogram.getValueAtPercentile(percentile) / 1000, toMicros(this.maxMs));
   }
 
   summary(): LatencySummaryData {
     return {
       count: this.count,
-      meanMs: this.count === 0 ? 0 : this.sumMs / this.count,
+      meanMs: this.count === 0 ? 0 : toMicros(this.sumMs / this.count),
       p50Ms: this.percentileMs(50),
       p95Ms: this.percentileMs(95),
       p99Ms: this.percentileMs(99),
-      maxMs: this.maxMs,
+      maxMs: toMicros(this.maxMs),
       sumMs: this.sumMs,
     };
   }

@@ -42,12 +42,15 @@ export function registerSnapshotMetric(registry: Registry, options: SnapshotMetr
   registry.registerMetric(metric as unknown as Metric);
 }
 
+/** Whole µs (what the histogram holds) in seconds, without float residue such as 0.0067670000000000004. */
+const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
+
 /** A latency summary as Prometheus summary samples in seconds: quantiles, _sum and _count. */
 export function summarySamples(latency: LatencySummaryData, labels: Record<string, string> = {}): Sample[] {
   return [
-    { labels: { ...labels, quantile: '0.5' }, value: latency.p50Ms / 1000 },
-    { labels: { ...labels, quantile: '0.95' }, value: latency.p95Ms / 1000 },
-    { labels: { ...labels, quantile: '0.99' }, value: latency.p99Ms / 1000 },
+    { labels: { ...labels, quantile: '0.5' }, value: seconds(latency.p50Ms) },
+    { labels: { ...labels, quantile: '0.95' }, value: seconds(latency.p95Ms) },
+    { labels: { ...labels, quantile: '0.99' }, value: seconds(latency.p99Ms) },
     { labels, value: latency.sumMs / 1000, suffix: '_sum' },
     { labels, value: latency.count, suffix: '_count' },
   ];

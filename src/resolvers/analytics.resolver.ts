@@ -16,7 +16,7 @@ import { Cached } from '../schema/directives/cached.directive.js';
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(READERS)
-  @Cached({ ttl: 300, swr: 60, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => RevenueSeries, { description: 'Revenue of the given stores added together (default: every store the key may see)' })
   async revenueMetrics(
     @Ctx() ctx: RequestContext,
@@ -34,7 +34,7 @@ export class AnalyticsResolver {
   }
 
   @Authorized(READERS)
-  @Cached({ ttl: 600, swr: 60, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => [CategoryPerformance], { description: 'Categories by revenue in the range, over the stores the key may see' })
   async categoryLeaderboard(
     @Ctx() ctx: RequestContext,

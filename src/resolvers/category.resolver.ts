@@ -32,7 +32,7 @@ export class CategoryResolver {
     return loadCategoryProducts(ctx, category.id, { first: checkPageSize(first, 'first', 20), after: decodeCursor(after) });
   }
 
-  @Cached({ ttl: 600, swr: 60, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @FieldResolver(() => CategoryPerformance, { description: 'Sales in the range over the stores the key may see' })
   performance(@Root() category: Category, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     return loadCategoryPerformance(ctx, category.id, { range: checkRange(range), storeIds: scopedStoreIds(principalOf(ctx), null) });

@@ -31,7 +31,7 @@ export class CustomerResolver {
     return loadStore(ctx, customer.homeStoreId);
   }
 
-  @Cached({ ttl: 1200, swr: 60, scope: 'PRIVATE', tags: ["customer:{parent.id}:orders"] })
+  @Cached({ ttl: 1200, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["customer:{parent.id}:orders"] })
   @FieldResolver(() => Float, { description: 'Completed spend, all time, at the stores the key may see' })
   lifetimeValue(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     return loadCustomerLifetimeValue(ctx, customer.id, { storeIds: scopedStoreIds(principalOf(ctx), null) });

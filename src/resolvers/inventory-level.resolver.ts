@@ -8,6 +8,7 @@ import { principalOf, WRITERS } from '../schema/auth-checker.js';
 import { InventoryLevel } from '../schema/types/inventory-level.type.js';
 import { Product } from '../schema/types/product.type.js';
 import { Store } from '../schema/types/store.type.js';
+import { Cached } from '../schema/directives/cached.directive.js';
 
 @Resolver(() => InventoryLevel)
 export class InventoryLevelResolver {
@@ -24,11 +25,13 @@ export class InventoryLevelResolver {
     return adjustInventory(ctx, { storeId: store, productId: parseId(productId, 'productId'), delta });
   }
 
+  @Cached({ ttl: 600, tags: ["stores"] })
   @FieldResolver(() => Store)
   store(@Root() level: InventoryLevel, @Ctx() ctx: RequestContext) {
     return loadStore(ctx, level.storeId);
   }
 
+  @Cached({ ttl: 600, tags: ["catalog"] })
   @FieldResolver(() => Product)
   product(@Root() level: InventoryLevel, @Ctx() ctx: RequestContext) {
     return loadProduct(ctx, level.productId);

@@ -5,9 +5,11 @@ import { Category } from '../schema/types/category.type.js';
 import { CategoryPerformance } from '../schema/types/category-performance.type.js';
 import { ProductPerformance } from '../schema/types/product-performance.type.js';
 import { Product } from '../schema/types/product.type.js';
+import { Cached } from '../schema/directives/cached.directive.js';
 
 @Resolver(() => ProductPerformance)
 export class ProductPerformanceResolver {
+  @Cached({ ttl: 600, tags: ["catalog"] })
   @FieldResolver(() => Product)
   product(@Root() row: ProductPerformance, @Ctx() ctx: RequestContext) {
     return loadProduct(ctx, row.productId);
@@ -16,6 +18,7 @@ export class ProductPerformanceResolver {
 
 @Resolver(() => CategoryPerformance)
 export class CategoryPerformanceResolver {
+  @Cached({ ttl: 600, tags: ["catalog"] })
   @FieldResolver(() => Category)
   category(@Root() row: CategoryPerformance, @Ctx() ctx: RequestContext) {
     return loadCategory(ctx, row.categoryId);

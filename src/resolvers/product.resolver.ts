@@ -44,12 +44,13 @@ export class ProductResolver {
     return loadProduct(ctx, parseId(id, 'id'));
   }
 
+  @Cached({ ttl: 600, tags: ["catalog"] })
   @FieldResolver(() => Category)
   category(@Root() product: Product, @Ctx() ctx: RequestContext) {
     return loadCategory(ctx, product.categoryId);
   }
 
-  @Cached({ ttl: 600, swr: 60, scope: 'PRIVATE', tags: ["product:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["product:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => ProductPerformance, { description: 'Sales in the range at one store, or at every store the key may see' })
   performance(
     @Root() product: Product,
@@ -61,7 +62,7 @@ export class ProductResolver {
     return loadProductPerformance(ctx, product.id, { range: checkRange(range), storeIds: stores });
   }
 
-  @Cached({ ttl: 1800, swr: 60, scope: 'PRIVATE', tags: ["store:{args.storeId}:inventory"] })
+  @Cached({ ttl: 1800, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["store:{args.storeId}:inventory"] })
   @FieldResolver(() => InventoryLevel, { nullable: true })
   inventory(@Root() product: Product, @Ctx() ctx: RequestContext, @Arg('storeId', () => ID) storeId: string) {
     const store = parseId(storeId, 'storeId');

@@ -28,6 +28,7 @@ import { Cached } from '../schema/directives/cached.directive.js';
 @Resolver(() => Store)
 export class StoreResolver {
   @Authorized(READERS)
+  @Cached({ ttl: 600, scope: 'PRIVATE', tags: ["stores"] })
   @Query(() => StoreConnection, { description: 'Stores the key may see, by id' })
   stores(
     @Ctx() ctx: RequestContext,
@@ -50,7 +51,7 @@ export class StoreResolver {
     return loadStore(ctx, storeId);
   }
 
-  @Cached({ ttl: 300, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => RevenueSeries)
   revenue(
     @Root() store: Store,
@@ -61,7 +62,7 @@ export class StoreResolver {
     return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
   }
 
-  @Cached({ ttl: 900, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}", "store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 900, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => [HourlyTraffic])
   async trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
@@ -69,7 +70,7 @@ export class StoreResolver {
     return mergeTraffic(orders, events.visitsByHour);
   }
 
-  @Cached({ ttl: 600, swr: 60, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => [ProductPerformance])
   topProducts(
     @Root() store: Store,
@@ -80,7 +81,7 @@ export class StoreResolver {
     return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit: checkPageSize(limit, 'limit', 10, 1) });
   }
 
-  @Cached({ ttl: 1200, swr: 60, tags: ["store:{parent.id}:customers", "store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 1200, swr: 60, cost: 10, tags: ["store:{parent.id}:customers", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => CustomerInsights)
   async customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
@@ -91,7 +92,7 @@ export class StoreResolver {
     return { ...insights, activeCustomers: events.activeCustomers };
   }
 
-  @Cached({ ttl: 300, swr: 30, tags: ["store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 30, cost: 10, tags: ["store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => Funnel, { description: 'Visits → page views → add-to-cart → checkout from ingested events' })
   async funnel(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const events = await loadStoreEvents(ctx, store.id, { range: checkRange(range) });
@@ -99,7 +100,7 @@ export class StoreResolver {
     return { visits: events.visits, pageViews: events.pageViews, addToCarts: events.addToCarts, checkouts: events.checkouts, conversionRate };
   }
 
-  @Cached({ ttl: 1800, swr: 60, tags: ["store:{parent.id}:inventory"] })
+  @Cached({ ttl: 1800, swr: 60, cost: 10, tags: ["store:{parent.id}:inventory"] })
   @FieldResolver(() => [InventoryLevel])
   inventory(
     @Root() store: Store,

@@ -12,9 +12,9 @@ export const COSTS = { scalar: 0, object: 1, analytic: 10, unsizedList: 10 } as 
  */
 const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const named = getNamedType(field.type);
-  // The fields that aggregate (every analytic field carries @cached) are the expensive ones.
-  const analytic = field.astNode?.directives?.some((d) => d.name.value === 'cached') ?? false;
-  const own = analytic ? COSTS.analytic : isLeafType(named) ? COSTS.scalar : COSTS.object;
+  // Aggregating fields declare their weight (@Cached({ cost })); lookups and scalars take the defaults.
+  const declared = (field.extensions as { cost?: unknown } | undefined)?.cost;
+  const own = typeof declared === 'number' ? declared : isLeafType(named) ? COSTS.scalar : COSTS.object;
   let size = 1;
   if (typeof args.first === 'number') size = args.first;
   else if (typeof args.limit === 'number') size = args.limit;

@@ -2,6 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { RequestContext } from '../context.js';
+import { LRUCache } from 'lru-cache';
+import { hashOf, stableJson } from '../cache/cached-field.js';
 import { checkOperation } from './operation-guard.js';
 
 const SUGGESTION = / Did you mean .+\?$/;
@@ -15,22 +17,34 @@ export function securityPlugin(
   schema: GraphQLSchema,
   options: { production: boolean; maxCost: number },
 ): ApolloServerPlugin<RequestContext> {
+  // Accepted checks are remembered per query text, variables and admin-ness: a dashboard
+  // repeating one query pays a lookup, not a walk of the document.
+  const accepted = new LRUCache<string, number>({ max: 5_000 });
   return {
     async requestDidStart() {
       let cost: number | null = null;
       return {
-
         async didResolveOperation({ document, operationName, request, contextValue }) {
+          const variables = request.variables ?? {};
+          const memoKey = request.query
+            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${hashOf(request.query)}:${hashOf(stableJson(variables))}:${operationName ?? ''}`
+            : null;
+          const known = memoKey === null ? undefined : accepted.get(memoKey);
+          if (known !== undefined) {
+            cost = known;
+            return;
+          }
           try {
             cost = checkOperation({
-            schema,
-            document,
-            operationName,
-            variables: request.variables ?? {},
-            principal: contextValue.principal,
-            production: options.production,
+              schema,
+              document,
+              operationName,
+              variables,
+              principal: contextValue.principal,
+              production: options.production,
               maxCost: options.maxCost,
             }).cost;
+            if (memoKey !== null) accepted.set(memoKey, cost);
           } catch (error) {
             // Refused before execution: the whole request failed, so say it in the HTTP status too.
             if (error instanceof GraphQLError && !error.extensions.http) {

@@ -1,5 +1,5 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLEnumType, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLString } from 'graphql';
-import { Directive } from 'type-graphql';
+import { Directive, Extensions } from 'type-graphql';
 
 export type CacheScopeName = 'PUBLIC' | 'PRIVATE';
 
@@ -33,6 +33,8 @@ export interface CachedOptions {
   tags?: string[];
   /** Seconds after expiry during which the stale value is served while one refresh runs. Default 0. */
   swr?: number;
+  /** Query-cost weight of the field (an aggregate over many rows); not part of the directive. Default: none. */
+  cost?: number;
 }
 
 /**
@@ -44,5 +46,11 @@ export function Cached(options: CachedOptions): MethodDecorator & PropertyDecora
   if (options.scope) parts.push(`scope: ${options.scope}`);
   if (options.tags?.length) parts.push(`tags: [${options.tags.map((t) => JSON.stringify(t)).join(', ')}]`);
   if (options.swr !== undefined) parts.push(`swr: ${options.swr}`);
-  return Directive(`@cached(${parts.join(', ')})`);
+  const directive = Directive(`@cached(${parts.join(', ')})`);
+  if (options.cost === undefined) return directive;
+  const extensions = Extensions({ cost: options.cost });
+  return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    directive(target, key, descriptor as TypedPropertyDescriptor<unknown>);
+    extensions(target, key, descriptor as TypedPropertyDescriptor<unknown>);
+  };
 }
