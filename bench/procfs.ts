@@ -1,0 +1,80 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+/** Linux /proc readers for memory and process-group bookkeeping; each returns null elsewhere. */
+
+function statusField(pid: number, field: string): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident set size in bytes now. */
+export const rssBytes = (pid: number): number | null => statusField(pid, 'VmRSS');
+
+/** The kernel's own peak RSS (high-water mark) in bytes since start or the last reset. */
+export const peakRssBytes = (pid: number): number | null => statusField(pid, 'VmHWM');
+
+/** Resets VmHWM to the current RSS (Linux >= 4.0, our own processes); false when not possible. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface ProcEntry {
+  pid: number;
+  pgid: number;
+  cmdline: string;
+}
+
+function processes(): ProcEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const out: ProcEntry[] = [];
+  for (const name of names) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the parenthesised command: state ppid pgrp ...
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      out.push({ pid: Number(name), pgid: Number(rest[2]), cmdline });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** Live pids of process group `pgid` (a child spawned detached leads its own group). */
+export function groupMembers(pgid: number): number[] {
+  return processes()
+    .filter((p) => p.pgid === pgid)
+    .map((p) => p.pid);
+}
+
+/** Live processes whose command line mentions `text` (e.g. a Postgres data directory). */
+export function processesMentioning(text: string): Array<{ pid: number; cmdline: string }> {
+  return processes()
+    .filter((p) => p.pid !== process.pid && p.cmdline.includes(text))
+    .map(({ pid, cmdline }) => ({ pid, cmdline }));
+}
