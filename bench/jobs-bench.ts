@@ -57,7 +57,12 @@ async function throughput(app: App): Promise<number> {
     const batch = Array.from({ length: Math.min(500, JOBS - i) }, () => ({ name: 'probe', data: {}, opts: { ...opts, jobId: `probe-${randomUUID()}` } }));
     await queue.addBulk(batch);
   }
-  while ((await queue.getJobCountByTypes('completed')) < JOBS) await sleep(20);
+  for (let last = -1, since = Date.now(); ; await sleep(20)) {
+    const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active');
+    if (counts.completed >= JOBS) break;
+    if (counts.completed !== last) [last, since] = [counts.completed, Date.now()];
+    else if (Date.now() - since > 30_000) throw new Error(`no progress for 30 s: ${JSON.stringify(counts)}`);
+  }
   return JOBS / ((performance.now() - started) / 1000);
 }
 

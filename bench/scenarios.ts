@@ -122,7 +122,7 @@ function events(count: number): GraphqlBody {
 
 /** A cached field next to an uncached one: every cached field hits, the operation can never be stored whole. */
 const PARTIAL = `query Partial($range: DateRange!) {
-  orders(first: 1) { totalCount }
+  categories { id }
   store(id: "1") { revenue(range: $range) { total orders points { period revenue } } }
 }`;
 
@@ -149,7 +149,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'partial-hit',
     target: 'graphpulse',
-    description: 'store.revenue (a hit) beside orders.totalCount (uncached): per-field hits, never stored whole',
+    description: 'store.revenue (a hit) beside categories (8 rows, uncached): per-field hits, never stored whole',
     body: { query: PARTIAL, operationName: 'Partial', variables: { range: lastDays(30) } },
   },
   {
@@ -196,6 +196,8 @@ export const SCENARIOS: readonly Scenario[] = [
     target: 'graphpulse',
     description: 'ingestEvents with one new event per call',
     body: () => events(1),
+    // An ingestion client's pool, like the batch scenario: p99 is then the call's own latency, not a queue.
+    connections: 8,
     itemsPerRequest: 1,
   },
 ];

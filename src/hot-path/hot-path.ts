@@ -16,7 +16,18 @@ export interface GraphqlParams {
 }
 
 /** The operation a request carries, when it is one the hot path can serve; otherwise null (Apollo decides). */
-export function hotPathParams(req: IncomingMessage, url: URL, body: unknown): GraphqlParams | null {
+const MUTATION = /^\s*mutation\b/;
+/** Stored operations are dashboard reads; a body this large (e.g. an ingested batch) is never one. */
+const MAX_HOT_BODY_BYTES = 16 * 1024;
+
+export function hotPathParams(req: IncomingMessage, url: URL, body: unknown, bodyBytes = 0): GraphqlParams | null {
+  if (bodyBytes > MAX_HOT_BODY_BYTES) return null;
+  const params = readParams(req, url, body);
+  // Only queries are ever stored: a mutation is not worth hashing its variables for.
+  return params && !MUTATION.test(params.query) ? params : null;
+}
+
+function readParams(req: IncomingMessage, url: URL, body: unknown): GraphqlParams | null {
   if (req.method === 'POST') {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
     const { query, variables, operationName } = body as Record<string, unknown>;

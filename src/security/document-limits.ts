@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { parse, type GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { SecurityLimits } from './limits.js';
@@ -11,13 +10,13 @@ import { documentLimitErrors } from './validation-rules.js';
  * texts are remembered, so a repeated query pays a hash, not a parse.
  */
 export class DocumentLimits {
-  private readonly accepted = new LRUCache<string, true>({ max: 5_000 });
+  private readonly accepted = new LRUCache<string, true>({ max: 2_000, maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, key) => key.length * 2 });
   constructor(private readonly limits: SecurityLimits) {}
 
   /** The first limit the query text breaks, or null (also for texts that do not parse: the parser reports those). */
   check(query: string): GraphQLError | null {
-    const hash = createHash('sha1').update(query).digest('base64');
-    if (this.accepted.has(hash)) return null;
+    // Keyed by the text itself: a Map lookup is cheaper than hashing it, and texts are bounded (1 MB body).
+    if (this.accepted.has(query)) return null;
     let document;
     try {
       document = parse(query, { maxTokens: this.limits.maxTokens });
@@ -26,7 +25,7 @@ export class DocumentLimits {
     }
     const [error] = documentLimitErrors(document, this.limits);
     if (error) return error;
-    this.accepted.set(hash, true);
+    this.accepted.set(query, true);
     return null;
   }
 }

@@ -8,6 +8,15 @@ import { checkOperation } from './operation-guard.js';
 
 const SUGGESTION = / Did you mean .+\?$/;
 
+/** Variables with every array longer than one item cut to its first item (same types, same cost). */
+export function compactVariables(variables: Record<string, unknown>): Record<string, unknown> {
+  let compacted: Record<string, unknown> | null = null;
+  for (const [name, value] of Object.entries(variables)) {
+    if (Array.isArray(value) && value.length > 1) (compacted ??= { ...variables })[name] = value.slice(0, 1);
+  }
+  return compacted ?? variables;
+}
+
 /**
  * Runs the per-request rules after validation and before any resolver (introspection
  * policy, cost), reports the cost in `extensions.cost`, and in production removes
@@ -25,7 +34,9 @@ export function securityPlugin(
       let cost: number | null = null;
       return {
         async didResolveOperation({ document, operationName, request, contextValue }) {
-          const variables = request.variables ?? {};
+          // Cost never depends on how many items an input list holds (1,000 ingested events cost
+          // what one does), so long input lists are cut to one item before hashing or coercing.
+          const variables = compactVariables(request.variables ?? {});
           const memoKey = request.query
             ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${hashOf(request.query)}:${hashOf(stableJson(variables))}:${operationName ?? ''}`
             : null;
