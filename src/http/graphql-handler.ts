@@ -73,8 +73,10 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const requestId = requestIdOf(req);
     let body: unknown;
+    let bodyBytes = 0;
     try {
       const text = req.method === 'POST' ? await readBody(req) : '';
+      bodyBytes = text.length;
       const type = req.headers['content-type'] ?? '';
       body = text && type.includes('json') ? JSON.parse(text) : text;
     } catch (error) {
@@ -95,7 +97,7 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
     }
     const { principal, refusal } = await identify(req, services);
     if (hotPath && principal && !refusal) {
-      const params = hotPathParams(req, url, body);
+      const params = hotPathParams(req, url, body, bodyBytes);
       if (params && (await hotPath.tryServe(req, res, params, principal, requestId))) return;
     }
     const headers = new HeaderMap();
