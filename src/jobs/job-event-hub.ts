@@ -1,37 +1,51 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { AnyJob, AnyQueue, AnyQueueEvents } from './job-backend.js';
-import { LRUCache } from 'lru-cache';
 import {
   BULL_EVENTS,
   eventFrom,
+  isNewer,
+  markOf,
   sequencedAttempt,
   snapshotEvent,
   type BullEventArgs,
   type BullEventName,
   type JobEventView,
   type LastSeen,
+  type Mark,
 } from './job-event.js';
 import { JobEventStream, type StreamFilter } from './job-event-stream.js';
 import type { QueueName } from './job-kinds.js';
 import { JOB_REMOVED_EVENT } from './job-queues.js';
+import { QuietJobs } from './quiet-jobs.js';
 
 export interface QueueChannel {
   queue: AnyQueue;
   events: AnyQueueEvents;
 }
 
+const RECONCILE_EVERY_MS = 250;
+
 /**
  * Fans BullMQ QueueEvents out to subscribers: one QueueEvents per queue and process, so
  * jobs run by a worker anywhere are seen here. Each event is turned into a JobEvent with
  * the job read at once (reads overlap) but delivered strictly in the order QueueEvents
- * gave them, through one promise chain per queue. Events no subscriber wants are not
- * read at all.
+ * gave them, through one promise chain per queue. Events no subscriber wants are not read.
+ *
+ * QueueEvents can lose events: on the PostgreSQL backend (BullMQ 6.7) it pages the event
+ * table by sequence id, and ids are allocated before their transactions commit, so an
+ * event committed late behind a higher id already read is skipped; on both backends
+ * the stream is trimmed. So a job subscribers wait on that stays quiet is read again,
+ * and if it moved on, its current state is delivered as a catch-up event (streams drop
+ * what it covers). Subscribers thus always reach the job's real state.
  */
 export class JobEventHub {
   private readonly streams = new Set<JobEventStream>();
   private readonly chains = new Map<string, Promise<void>>();
-  /** Per `queue|jobId`, the last event delivered: attempts follow from the sequence (see sequencedAttempt). */
+  /** Per `queue|jobId`, the last event from QueueEvents: attempts follow from the sequence (see sequencedAttempt). */
   private readonly lastSeen = new LRUCache<string, LastSeen>({ max: 10_000 });
+  private readonly quiet = new QuietJobs();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly channels: ReadonlyMap<QueueName, QueueChannel>,
@@ -46,6 +60,8 @@ export class JobEventHub {
       }
       channel.events.on('error', (error: Error) => logger.error({ err: error, queue: name }, 'job events connection failed'));
     }
+    this.timer = setInterval(() => this.reconcile(), RECONCILE_EVERY_MS);
+    this.timer.unref();
   }
 
   private inOrder(queue: string, step: () => Promise<void>): void {
@@ -55,8 +71,13 @@ export class JobEventHub {
     this.chains.set(queue, chain);
   }
 
+  private wanted(queue: string, jobId: string): boolean {
+    for (const stream of this.streams) if (stream.wants(queue, jobId)) return true;
+    return false;
+  }
+
   private receive(queue: QueueName, bull: AnyQueue, name: BullEventName, args: BullEventArgs): void {
-    if (![...this.streams].some((s) => s.wants(queue, args.jobId))) return;
+    if (!this.wanted(queue, args.jobId)) return;
     const reading = this.read(bull, name, args);
     // Keep the chain alive when a read fails; the failure is logged where it is awaited.
     reading.catch(() => {});
@@ -66,7 +87,7 @@ export class JobEventHub {
       const key = `${queue}|${read.jobId}`;
       const event = { ...read, attempt: sequencedAttempt(read, name, args, this.lastSeen.get(key)) };
       this.lastSeen.set(key, { attempt: event.attempt, type: event.type });
-      for (const stream of this.streams) if (stream.wants(queue, event.jobId)) stream.push(event);
+      this.deliver(queue, event, markOf(event));
     });
   }
 
@@ -77,7 +98,34 @@ export class JobEventHub {
     return eventFrom(name, args, job, await job.getState());
   }
 
+  private deliver(queue: QueueName, event: JobEventView, mark: Mark): void {
+    for (const stream of this.streams) if (stream.wants(queue, event.jobId)) stream.push(event, mark);
+    this.quiet.note(queue, event.jobId, mark);
+  }
+
+  /** Reads again each watched job that stayed quiet; delivers its state if it moved on (events were lost). */
+  private reconcile(): void {
+    for (const watch of this.quiet.due((w) => this.wanted(w.queue, w.jobId))) {
+      const reading = this.snapshot(watch.queue, watch.jobId);
+      reading.catch(() => {});
+      this.inOrder(watch.queue, async () => {
+        const snapshot = await reading;
+        if (!snapshot) return this.endJob(watch.queue, watch.jobId);
+        const current = this.quiet.get(watch.queue, watch.jobId);
+        if (!current || !isNewer(snapshot.mark, current.mark)) return;
+        this.logger.warn({ jobId: watch.jobId, queue: watch.queue, type: snapshot.event.type }, 'job events were lost; subscribers get the current state');
+        this.deliver(watch.queue, snapshot.event, snapshot.mark);
+      });
+    }
+  }
+
+  private async snapshot(queue: QueueName, jobId: string): Promise<{ event: JobEventView; mark: Mark } | null> {
+    const job = (await this.channels.get(queue)!.queue.getJob(jobId)) as AnyJob | undefined;
+    return job ? snapshotEvent(job, await job.getState()) : null;
+  }
+
   private async endJob(queue: string, jobId: string): Promise<void> {
+    this.quiet.forget(queue, jobId);
     for (const stream of this.streams) if (stream.filter.jobId === jobId && stream.wants(queue, jobId)) stream.end();
   }
 
@@ -94,12 +142,13 @@ export class JobEventHub {
         stream.open(null);
         return stream;
       }
-      for (const [name, channel] of this.channels) {
+      for (const name of this.channels.keys()) {
         if (filter.queue !== null && filter.queue !== name) continue;
-        const job = (await channel.queue.getJob(filter.jobId)) as AnyJob | undefined;
-        if (!job) continue;
+        const snapshot = await this.snapshot(name, filter.jobId);
+        if (!snapshot) continue;
         stream.filter.queue = name;
-        stream.open(snapshotEvent(job, await job.getState()));
+        stream.open(snapshot);
+        this.quiet.note(name, filter.jobId, snapshot.mark);
         return stream;
       }
       stream.end();
@@ -112,6 +161,7 @@ export class JobEventHub {
 
   /** Completes every stream (subscribers get `complete`), e.g. at shutdown. */
   close(): void {
+    clearInterval(this.timer);
     for (const stream of [...this.streams]) stream.end();
   }
 }

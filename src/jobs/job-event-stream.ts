@@ -1,4 +1,5 @@
-import { isAfter, keyOf, type EventKey, type JobEventView } from './job-event.js';
+import { LRUCache } from 'lru-cache';
+import { isNewer, markOf, type JobEventView, type Mark } from './job-event.js';
 
 /** A subscriber that cannot keep up is cut off rather than growing the process without bound. */
 const MAX_BUFFERED = 10_000;
@@ -10,20 +11,23 @@ export interface StreamFilter {
 
 /**
  * One subscriber's events as an async iterator (what graphql-js subscribe() consumes).
- * Events pushed before `open()` wait; `open(snapshot)` puts the snapshot first and then
- * drops the queued and arriving events the snapshot already reflects, until the first
- * one that is newer: from there on every event passes, in hub order, so there is no gap
- * and no duplicate.
+ * Events pushed before `open()` wait; `open(snapshot)` puts the snapshot first. Per job,
+ * an event passes only if it is news after the last one passed (or the snapshot), so
+ * events the snapshot already reflects, late duplicates and events a catch-up already
+ * covered (see JobEventHub.reconcile) never reach the subscriber: no duplicate, and
+ * each job's events in order.
  */
 export class JobEventStream implements AsyncIterableIterator<JobEventView> {
   private readonly buffer: JobEventView[] = [];
+  /** Pushed before open(): they wait for the snapshot to be placed first. */
+  private readonly early: Array<[JobEventView, Mark]> = [];
   private waiter: ((result: IteratorResult<JobEventView>) => void) | null = null;
   private failer: ((error: Error) => void) | null = null;
   private opened = false;
   private done = false;
   private error: Error | null = null;
-  /** Key of the snapshot; null once an event newer than it passed (or without a snapshot). */
-  private covered: EventKey | null = null;
+  /** Per job, the mark of the last event passed. */
+  private readonly last = new LRUCache<string, Mark>({ max: 10_000 });
 
   constructor(
     readonly filter: StreamFilter,
@@ -34,26 +38,26 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
     return !this.done && (this.filter.jobId === null || this.filter.jobId === jobId) && (this.filter.queue === null || this.filter.queue === queue);
   }
 
-  open(snapshot: { event: JobEventView; key: EventKey } | null): void {
-    const early = this.buffer.splice(0);
+  open(snapshot: { event: JobEventView; mark: Mark } | null): void {
+    const early = this.early.splice(0);
     this.opened = true;
     if (snapshot) {
-      this.covered = snapshot.key;
+      this.last.set(snapshot.event.jobId, snapshot.mark);
       this.deliver(snapshot.event);
     }
-    for (const event of early) this.push(event);
+    for (const [event, mark] of early) this.push(event, mark);
   }
 
-  push(event: JobEventView): void {
+  /** `mark` defaults to the event's own (a catch-up snapshot passes its snapshot mark). */
+  push(event: JobEventView, mark: Mark = markOf(event)): void {
     if (this.done) return;
     if (!this.opened) {
-      this.buffer.push(event);
+      this.early.push([event, mark]);
       return;
     }
-    if (this.covered) {
-      if (!isAfter(keyOf(event), this.covered)) return;
-      this.covered = null;
-    }
+    const last = this.last.get(event.jobId);
+    if (last && !isNewer(mark, last)) return;
+    this.last.set(event.jobId, mark);
     this.deliver(event);
   }
 
@@ -87,7 +91,7 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
   }
 
   next(): Promise<IteratorResult<JobEventView>> {
-    if (this.opened && this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
     if (this.error) return Promise.reject(this.error);
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {

@@ -23,23 +23,38 @@ export interface JobEventView {
 /**
  * Where an event sits in a job's life: (attempt, phase, progress), compared in that
  * order. Every attempt goes WAITING → ACTIVE → PROGRESS… → an end (completed, failed,
- * retrying, stalled), and attempts only grow (we never reset attempt counters), so a
- * snapshot's key tells which later-arriving events it already reflects.
+ * retrying), and attempts only grow (we never reset attempt counters). A stall re-queues
+ * the job: its STALLED sits with the WAITING of the next attempt (BullMQ reports the two
+ * together, in an order that differs by backend).
  */
 export type EventKey = readonly [attempt: number, phase: number, progress: number];
 
-const PHASE: Record<JobEventTypeName, number> = { WAITING: 0, ACTIVE: 1, PROGRESS: 2, COMPLETED: 3, FAILED: 3, RETRYING: 3, STALLED: 3 };
+const PHASE: Record<JobEventTypeName, number> = { WAITING: 0, ACTIVE: 1, PROGRESS: 2, COMPLETED: 3, FAILED: 3, RETRYING: 3, STALLED: 0 };
 
-export function keyOf(event: JobEventView, progressKnown = event.type === 'PROGRESS'): EventKey {
-  const phase = event.type === 'ACTIVE' && progressKnown && (event.progress ?? 0) > 0 ? PHASE.PROGRESS : PHASE[event.type];
-  return [event.attempt, phase, phase === PHASE.PROGRESS ? (event.progress ?? 0) : 0];
+/** An event's key and the type that breaks ties at that key (a snapshot with progress counts as PROGRESS). */
+export interface Mark {
+  key: EventKey;
+  type: JobEventTypeName;
 }
 
-/** a > b in event order. */
-export function isAfter(a: EventKey, b: EventKey): boolean {
+export function markOf(event: JobEventView, progressKnown = event.type === 'PROGRESS'): Mark {
+  const attempt = event.type === 'STALLED' ? event.attempt + 1 : event.attempt;
+  const phase = event.type === 'ACTIVE' && progressKnown && (event.progress ?? 0) > 0 ? PHASE.PROGRESS : PHASE[event.type];
+  const key: EventKey = [attempt, phase, phase === PHASE.PROGRESS ? (event.progress ?? 0) : 0];
+  return { key, type: phase === PHASE.PROGRESS ? 'PROGRESS' : event.type };
+}
+
+function isAfter(a: EventKey, b: EventKey): boolean {
   for (let i = 0; i < 3; i += 1) if (a[i] !== b[i]) return a[i] > b[i];
   return false;
 }
+
+/** Whether `next` is news after `last`: later, or another event at the same point (WAITING and STALLED of one re-queue). */
+export function isNewer(next: Mark, last: Mark): boolean {
+  return isAfter(next.key, last.key) || (!isAfter(last.key, next.key) && next.type !== last.type);
+}
+
+export const isTerminal = (type: JobEventTypeName) => type === 'COMPLETED' || type === 'FAILED';
 
 const WAITING_STATES = new Set<BullState>(['waiting', 'prioritized', 'waiting-children', 'delayed']);
 
@@ -58,19 +73,21 @@ function base(job: AnyJob, type: JobEventTypeName, attempt: number, at: number):
   };
 }
 
-/** The job's current state as the first event a subscriber gets (its key says what it already covers). */
-export function snapshotEvent(job: AnyJob, state: BullState): { event: JobEventView; key: EventKey } {
+/** The job's current state as the first event a subscriber gets (its mark says what it already covers). */
+export function snapshotEvent(job: AnyJob, state: BullState): { event: JobEventView; mark: Mark } {
+  // The same counters as eventFrom, so a snapshot and the events it covers compare equal.
   const started = job.attemptsStarted;
+  const finished = job.attemptsMade + job.stalledCounter;
   let event: JobEventView;
   if (state === 'active') {
     event = { ...base(job, 'ACTIVE', started, job.processedOn ?? Date.now()), progress: progressOf(job) };
-    return { event, key: keyOf(event, true) };
+    return { event, mark: markOf(event, true) };
   }
-  if (state === 'completed') event = { ...base(job, 'COMPLETED', started, job.finishedOn ?? Date.now()), progress: progressOf(job), result: job.returnvalue ?? null };
-  else if (state === 'failed') event = { ...base(job, 'FAILED', started, job.finishedOn ?? Date.now()), failedReason: job.failedReason || null };
-  else if (state === 'delayed' && started > 0) event = { ...base(job, 'RETRYING', started, Date.now()), failedReason: job.failedReason || null, delayMs: job.delay || null };
-  else event = base(job, 'WAITING', started + 1, started === 0 ? job.timestamp : Date.now());
-  return { event, key: keyOf(event) };
+  if (state === 'completed') event = { ...base(job, 'COMPLETED', finished, job.finishedOn ?? Date.now()), progress: progressOf(job), result: job.returnvalue ?? null };
+  else if (state === 'failed') event = { ...base(job, 'FAILED', finished, job.finishedOn ?? Date.now()), failedReason: job.failedReason || null };
+  else if (state === 'delayed' && started > 0) event = { ...base(job, 'RETRYING', finished, Date.now()), failedReason: job.failedReason || null, delayMs: job.delay || null };
+  else event = base(job, 'WAITING', finished + 1, started === 0 ? job.timestamp : Date.now());
+  return { event, mark: markOf(event) };
 }
 
 /** BullMQ QueueEvents names we turn into job events. */
