@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Random } from '../db/seed/random.js';
 import type { ServerName } from './servers.js';
 
 export interface GraphqlBody {
@@ -44,16 +45,10 @@ const DASHBOARD = readFileSync(new URL('../test/operations/store-dashboard.graph
 
 const STORE_COUNT = 4; // the demo seed at scale 0.05 (and 0.01) has 4 stores
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run asks the same mix. */
+/** Deterministic pseudo-random numbers (the seed generator's PRNG), so every run asks the same mix. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Random(seed, 'bench');
+  return () => generator.next();
 }
 
 /** A Zipf(s = 1) sampler over 0..n-1: item k is drawn with weight 1 / (k + 1). */

@@ -1,3 +1,4 @@
+import { Random } from '../db/seed/random.js';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,17 +43,8 @@ import { createLogger } from '../src/logger.js';
 
 // ---------- deterministic fixture ----------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(20240601);
+const generator = new Random(20240601, 'analytics-fixture');
+const random = () => generator.next();
 const pick = (n: number) => Math.floor(random() * n);
 
 function shiftDay(day: string, days: number): string {
