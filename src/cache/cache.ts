@@ -41,7 +41,3 @@ export interface CacheOutcome {
   staleUntil: number;
   scope: 'PUBLIC' | 'PRIVATE';
 }
-
-export function isServable(entry: CacheEntry, now: number): boolean {
-  return entry.staleUntil > now;
-}

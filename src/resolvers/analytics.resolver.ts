@@ -11,12 +11,13 @@ import { DateRange } from '../schema/inputs/date-range.input.js';
 import { CategoryPerformance } from '../schema/types/category-performance.type.js';
 import { RevenueSeries } from '../schema/types/revenue-series.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { ANALYTIC_COST } from '../security/cost.js';
 
 /** Chain-wide analytics: one statement each, over the requested stores or the key's scope. */
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(READERS)
-  @Cached({ ttl: 300, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => RevenueSeries, { description: 'Revenue of the given stores added together (default: every store the key may see)' })
   async revenueMetrics(
     @Ctx() ctx: RequestContext,
@@ -34,7 +35,7 @@ export class AnalyticsResolver {
   }
 
   @Authorized(READERS)
-  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @Query(() => [CategoryPerformance], { description: 'Categories by revenue in the range, over the stores the key may see' })
   async categoryLeaderboard(
     @Ctx() ctx: RequestContext,

@@ -12,6 +12,7 @@ import { Category } from '../schema/types/category.type.js';
 import { CategoryPerformance } from '../schema/types/category-performance.type.js';
 import { ProductConnection } from '../schema/types/connection.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Category)
 export class CategoryResolver {
@@ -32,7 +33,7 @@ export class CategoryResolver {
     return loadCategoryProducts(ctx, category.id, { first: checkPageSize(first, 'first', 20), after: decodeCursor(after) });
   }
 
-  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
   @FieldResolver(() => CategoryPerformance, { description: 'Sales in the range over the stores the key may see' })
   performance(@Root() category: Category, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     return loadCategoryPerformance(ctx, category.id, { range: checkRange(range), storeIds: scopedStoreIds(principalOf(ctx), null) });

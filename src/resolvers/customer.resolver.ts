@@ -11,6 +11,7 @@ import { OrderConnection } from '../schema/types/connection.type.js';
 import { Customer } from '../schema/types/customer.type.js';
 import { Store } from '../schema/types/store.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -31,7 +32,7 @@ export class CustomerResolver {
     return loadStore(ctx, customer.homeStoreId);
   }
 
-  @Cached({ ttl: 1200, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["customer:{parent.id}:orders"] })
+  @Cached({ ttl: 1200, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["customer:{parent.id}:orders"] })
   @FieldResolver(() => Float, { description: 'Completed spend, all time, at the stores the key may see' })
   lifetimeValue(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     return loadCustomerLifetimeValue(ctx, customer.id, { storeIds: scopedStoreIds(principalOf(ctx), null) });

@@ -16,6 +16,7 @@ import { InventoryLevel } from '../schema/types/inventory-level.type.js';
 import { ProductPerformance } from '../schema/types/product-performance.type.js';
 import { Product } from '../schema/types/product.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -50,7 +51,7 @@ export class ProductResolver {
     return loadCategory(ctx, product.categoryId);
   }
 
-  @Cached({ ttl: 600, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["product:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["product:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => ProductPerformance, { description: 'Sales in the range at one store, or at every store the key may see' })
   performance(
     @Root() product: Product,
@@ -62,7 +63,7 @@ export class ProductResolver {
     return loadProductPerformance(ctx, product.id, { range: checkRange(range), storeIds: stores });
   }
 
-  @Cached({ ttl: 1800, swr: 60, cost: 10, scope: 'PRIVATE', tags: ["store:{args.storeId}:inventory"] })
+  @Cached({ ttl: 1800, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["store:{args.storeId}:inventory"] })
   @FieldResolver(() => InventoryLevel, { nullable: true })
   inventory(@Root() product: Product, @Ctx() ctx: RequestContext, @Arg('storeId', () => ID) storeId: string) {
     const store = parseId(storeId, 'storeId');

@@ -24,6 +24,7 @@ import { ProductPerformance } from '../schema/types/product-performance.type.js'
 import { RevenueSeries } from '../schema/types/revenue-series.type.js';
 import { Store } from '../schema/types/store.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Store)
 export class StoreResolver {
@@ -51,7 +52,7 @@ export class StoreResolver {
     return loadStore(ctx, storeId);
   }
 
-  @Cached({ ttl: 300, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 60, cost: ANALYTIC_COST, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => RevenueSeries)
   revenue(
     @Root() store: Store,
@@ -62,7 +63,7 @@ export class StoreResolver {
     return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
   }
 
-  @Cached({ ttl: 900, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}", "store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 900, swr: 60, cost: ANALYTIC_COST, tags: ["store:{parent.id}:sales:{buckets:args.range}", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => [HourlyTraffic])
   async trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
@@ -70,7 +71,7 @@ export class StoreResolver {
     return mergeTraffic(orders, events.visitsByHour);
   }
 
-  @Cached({ ttl: 600, swr: 60, cost: 10, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, tags: ["store:{parent.id}:sales:{buckets:args.range}"] })
   @FieldResolver(() => [ProductPerformance])
   topProducts(
     @Root() store: Store,
@@ -81,7 +82,7 @@ export class StoreResolver {
     return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit: checkPageSize(limit, 'limit', 10, 1) });
   }
 
-  @Cached({ ttl: 1200, swr: 60, cost: 10, tags: ["store:{parent.id}:customers", "store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 1200, swr: 60, cost: ANALYTIC_COST, tags: ["store:{parent.id}:customers", "store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => CustomerInsights)
   async customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
@@ -92,7 +93,7 @@ export class StoreResolver {
     return { ...insights, activeCustomers: events.activeCustomers };
   }
 
-  @Cached({ ttl: 300, swr: 30, cost: 10, tags: ["store:{parent.id}:events:{buckets:args.range}"] })
+  @Cached({ ttl: 300, swr: 30, cost: ANALYTIC_COST, tags: ["store:{parent.id}:events:{buckets:args.range}"] })
   @FieldResolver(() => Funnel, { description: 'Visits → page views → add-to-cart → checkout from ingested events' })
   async funnel(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const events = await loadStoreEvents(ctx, store.id, { range: checkRange(range) });
@@ -100,7 +101,7 @@ export class StoreResolver {
     return { visits: events.visits, pageViews: events.pageViews, addToCarts: events.addToCarts, checkouts: events.checkouts, conversionRate };
   }
 
-  @Cached({ ttl: 1800, swr: 60, cost: 10, tags: ["store:{parent.id}:inventory"] })
+  @Cached({ ttl: 1800, swr: 60, cost: ANALYTIC_COST, tags: ["store:{parent.id}:inventory"] })
   @FieldResolver(() => [InventoryLevel])
   inventory(
     @Root() store: Store,

@@ -1,8 +1,12 @@
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { getNamedType, getNullableType, isLeafType, isListType, type DocumentNode, type GraphQLSchema } from 'graphql';
 
-/** What a field costs before its children: scalars nothing, objects 1, analytic (aggregating) fields 10. */
-export const COSTS = { scalar: 0, object: 1, analytic: 10, unsizedList: 10 } as const;
+/**
+ * What a field costs before its children: scalars nothing, objects 1; analytic
+ * (aggregating) fields declare ANALYTIC_COST through @Cached({ cost }).
+ */
+export const COSTS = { scalar: 0, object: 1, unsizedList: 10 } as const;
+export const ANALYTIC_COST = 10;
 
 /**
  * Cost with page-size multipliers: a field's own cost plus its children's, times

@@ -15,12 +15,6 @@ const MAX_QUANTITY = 1000;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const MAX_AGE_DAYS = 731;
 
-export interface OrderWrite {
-  order: Order;
-  /** (product, quantity) lines as written, for cache invalidation. */
-  productIds: number[];
-}
-
 /**
  * Validates and writes one completed order with its lines in one transaction: the order,
  * its items at the catalogue price and cost, the stock taken off the shelf, and the
