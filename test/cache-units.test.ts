@@ -1,7 +1,8 @@
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../src/cache/cache.js';
-import { applyCachedFields, hashOf, readCachedDirective, stableJson } from '../src/cache/cached-field.js';
+import { applyCachedFields, readCachedDirective } from '../src/cache/cached-field.js';
+import { hashOf, stableJson } from '../src/cache/keys.js';
 import { MemoryStore } from '../src/cache/memory-store.js';
 import { compileTagTemplate, rangeBuckets } from '../src/cache/tags.js';
 import { TieredCache } from '../src/cache/tiered-cache.js';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   defaultFieldResolver,
   getDirectiveValues,
@@ -14,6 +13,7 @@ import type { RequestContext } from '../context.js';
 import { READERS } from '../schema/auth-checker.js';
 import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
 import { insideCachedField } from './access-tracker.js';
+import { hashOf, stableJson } from './keys.js';
 import { compileTagTemplate, type TagTemplate } from './tags.js';
 import type { TieredCache } from './tiered-cache.js';
 
@@ -23,18 +23,6 @@ export interface CachedFieldConfig {
   swr: number;
   scope: CacheScopeName;
   tags: TagTemplate[];
-}
-
-/** Stable JSON (sorted keys) so {a,b} and {b,a} hash alike. */
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
-export function hashOf(text: string): string {
-  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
 }
 
 /**

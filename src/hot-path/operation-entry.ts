@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { LRUCache } from 'lru-cache';
-import { hashOf, stableJson } from '../cache/cached-field.js';
+import { hashOf, queryHash, stableJson } from '../cache/keys.js';
 
 /** A stored response: the plain body and its compressed forms, with what serving it needs. */
 export interface OperationEntry {
@@ -34,19 +33,14 @@ export function buildOperationEntry(body: string, scope: OperationEntry['scope']
   };
 }
 
-/** Query texts seen lately → their hash: a dashboard repeats a few texts, so most requests skip sha1. */
-const queryHashes = new LRUCache<string, string>({ max: 2_000 });
-
 /**
  * What identifies an operation: its text, variables and name (not the scope: that is
  * appended per caller). Short variables go into the key as they are; only long ones
  * are hashed — hashing is most of the hot path's own work.
  */
 export function operationHash(query: string, variables: unknown, operationName: unknown): string {
-  let queryHash = queryHashes.get(query);
-  if (!queryHash) queryHashes.set(query, (queryHash = hashOf(query)));
   const vars = stableJson(variables ?? {});
-  return `${queryHash}:${vars.length <= 160 ? vars : hashOf(vars)}:${String(operationName ?? '')}`;
+  return `${queryHash(query)}:${vars.length <= 160 ? vars : hashOf(vars)}:${String(operationName ?? '')}`;
 }
 
 export function operationKey(schemaVersion: string, hash: string, scope: string): string {
