@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { bearerKey } from '../auth/bearer.js';
 import type { Principal } from '../auth/principal.js';
 import { trackRequest, type AccessRecord } from '../cache/access-tracker.js';
 import type { RequestContext } from '../context.js';
@@ -11,10 +12,9 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 
-function bearerKey(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : header.trim() || null;
+/** HTTP also takes a bare key (no "Bearer "): an unknown one is then refused like any other. */
+function keyOf(header: string | undefined): string | null {
+  return bearerKey(header) ?? (header?.trim() || null);
 }
 
 /** The request id: the caller's X-Request-Id when it is sane, else a fresh one. */
@@ -53,7 +53,7 @@ function withRequestId(body: string, requestId: string): string {
 
 /** Who calls, decided once per request for both the hot path and Apollo. */
 async function identify(req: IncomingMessage, services: Services): Promise<{ principal: Principal | null; refusal: Error | null }> {
-  const key = bearerKey(req.headers.authorization);
+  const key = keyOf(req.headers.authorization);
   if (key === null) return { principal: null, refusal: null };
   const principal = await services.principals.resolve(key);
   if (!principal) return { principal: null, refusal: new UnauthenticatedError('The API key is unknown or revoked', 401) };

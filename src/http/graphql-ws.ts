@@ -1,3 +1,4 @@
+import { bearerKey } from '../auth/bearer.js';
 import type { Server } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
@@ -24,11 +25,6 @@ export interface GraphqlWs {
   dispose(): Promise<void>;
 }
 
-function bearer(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match ? match[1] : null;
-}
 
 /**
  * graphql-transport-ws on the HTTP server's port and path. The key is checked once at
@@ -66,7 +62,7 @@ export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, servi
     {
       schema,
       onConnect: async (ctx) => {
-        const key = bearer(ctx.connectionParams?.authorization);
+        const key = bearerKey(ctx.connectionParams?.authorization);
         const principal = key ? await services.principals.resolve(key) : null;
         if (!principal || !key) return false;
         ctx.extra.principal = principal;

@@ -1,3 +1,4 @@
+import { bearerKey } from '../auth/bearer.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Services } from '../services.js';
@@ -16,9 +17,9 @@ function refuse(res: ServerResponse, status: 401 | 403, message: string): void {
 export function metricsRoute(registry: Registry, services: Services) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!services.config.METRICS_PUBLIC) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!match) return refuse(res, 401, 'An ADMIN API key is required: send "Authorization: Bearer <key>"');
-      const principal = await services.principals.resolve(match[1]);
+      const key = bearerKey(req.headers.authorization);
+      if (!key) return refuse(res, 401, 'An ADMIN API key is required: send "Authorization: Bearer <key>"');
+      const principal = await services.principals.resolve(key);
       if (!principal) return refuse(res, 401, 'The API key is unknown or revoked');
       if (principal.role !== 'ADMIN') return refuse(res, 403, `/metrics needs role ADMIN; this key has ${principal.role}`);
     }
