@@ -7,7 +7,10 @@ import { LoaderRegistry } from './loaders/loader-registry.js';
 /** What every resolver sees: who calls, this request's loaders, and the process's services. */
 export interface RequestContext {
   requestId: string;
-  /** null when no key was sent: root fields then answer UNAUTHENTICATED (introspection may still run). */
+  /**
+   * null only for an in-process caller without a key (HTTP and graphql-ws refuse a request
+   * without a valid key before it runs); root fields then answer UNAUTHENTICATED.
+   */
   principal: Principal | null;
   loaders: LoaderRegistry;
   services: Services;

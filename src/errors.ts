@@ -22,10 +22,14 @@ export class PublicError extends GraphQLError {
   }
 }
 
+/** RFC 9110: a 401 names the scheme the client should use. */
+const BEARER_CHALLENGE = 'Bearer realm="graphpulse"';
+
 export class UnauthenticatedError extends PublicError {
-  /** `httpStatus` is set where the whole request is refused (an unknown key), not one field. */
+  /** `httpStatus` is set where the whole request is refused (a missing or unknown key), not one field. */
   constructor(message = 'A valid API key is required: send "Authorization: Bearer <key>"', httpStatus?: number) {
-    super(ErrorCode.UNAUTHENTICATED, message, httpStatus ? { http: { status: httpStatus } } : {});
+    const challenge = httpStatus === 401 ? { headers: new Map([['www-authenticate', BEARER_CHALLENGE]]) } : {};
+    super(ErrorCode.UNAUTHENTICATED, message, httpStatus ? { http: { status: httpStatus, ...challenge } } : {});
   }
 }
 

@@ -139,11 +139,13 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 describe('authentication', () => {
-  it('no key: a root field answers UNAUTHENTICATED and no data', async () => {
+  it('no key is refused with HTTP 401 UNAUTHENTICATED and no data, like an unknown key', async () => {
     const response = await server.request('{ stores { totalCount } }', { key: null });
+    expect(response.status).toBe(401);
     expectCode(response, 'UNAUTHENTICATED');
     expect(response.body.data ?? null).toBeNull();
     const mutation = await server.request(CREATE_KEY, { key: null, variables: { name: 'x', role: 'ADMIN' } });
+    expect(mutation.status).toBe(401);
     expectCode(mutation, 'UNAUTHENTICATED');
   });
 

@@ -167,8 +167,8 @@ describe('request ids', () => {
   });
 
   it('errors carry extensions.requestId equal to the header (resolver, parse, validation errors)', async () => {
-    const resolverError = await server.request('{ stores { totalCount } }', { key: null });
-    expect(codesOf(resolverError)).toEqual(['UNAUTHENTICATED']);
+    const resolverError = await server.request('{ revenueMetrics(range: {from: "2024-02-01", to: "2024-01-01"}) { total } }');
+    expect(codesOf(resolverError)).toEqual(['BAD_USER_INPUT']);
     expectRequestIds(resolverError.headers, resolverError.body.errors);
     const parse = await server.request('{ stores {');
     expectRequestIds(parse.headers, parse.body.errors);
@@ -176,7 +176,11 @@ describe('request ids', () => {
     expectRequestIds(validation.headers, validation.body.errors);
   });
 
-  it('errors Apollo raises before execution (unknown key 401, batched body) carry the request id too', async () => {
+  it('errors Apollo raises before execution (missing or unknown key 401, batched body) carry the request id too', async () => {
+    const missing = await server.request('{ stores { totalCount } }', { key: null });
+    expect(missing.status).toBe(401);
+    expect(codesOf(missing)).toEqual(['UNAUTHENTICATED']);
+    expectRequestIds(missing.headers, missing.body.errors);
     const unknown = await server.request('{ stores { totalCount } }', { key: 'gp_unknown_key_for_request_id_test' });
     expect(unknown.status).toBe(401);
     expectRequestIds(unknown.headers, unknown.body.errors);

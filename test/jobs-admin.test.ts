@@ -101,7 +101,7 @@ describe.each(BACKENDS)('jobs admin API (%s)', (backend) => {
     const watch = jobEvents(ws.client, { jobId: done.id });
     await watch.until(hasTerminal(done.id));
     expect(dataOf(await server.request(RemoveJobDocument, { variables: { id: done.id } })).removeJob).toBe(true);
-    await watch.until(() => watch.completed, 5_000); // removal ends the job's subscription
+    await watch.until(() => watch.completed, 5_000); // COMPLETED ended the job's subscription (removal before the end is in jobs-subscription-complete)
     expect(dataOf(await server.request(JobByIdDocument, { variables: { id: done.id } })).job).toBeNull();
   });
 

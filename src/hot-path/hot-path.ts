@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { scopeKey } from '../auth/principal.js';
 import { trackRequest } from '../cache/access-tracker.js';
 import { createRequestContext, type RequestContext } from '../context.js';
+import { prefersLandingPage, singleResultContentType } from '../http/response-content-type.js';
 import { READERS } from '../schema/auth-checker.js';
 import type { Services } from '../services.js';
 import type { OperationCache, OperationHit } from './operation-cache.js';
@@ -71,6 +72,11 @@ export class HotPath {
 
   async tryServe(req: IncomingMessage, res: ServerResponse, params: GraphqlParams, principal: Principal, requestId: string): Promise<boolean> {
     if (!READERS.includes(principal.role)) return false;
+    // Answer as Apollo would: the same Content-Type. A GET preferring HTML (Apollo's landing
+    // page, when one is on) and an Accept Apollo refuses (406) are left to Apollo.
+    if (prefersLandingPage(req.method, req.headers.accept)) return false;
+    const contentType = singleResultContentType(req.headers.accept);
+    if (!contentType) return false;
     const started = performance.now();
     const hash = operationHash(params.query, params.variables, params.operationName);
     const hit = await this.operations.lookup(hash, principal);
@@ -82,7 +88,7 @@ export class HotPath {
       'x-cache': 'HIT',
       etag: hit.entry.etag,
       'cache-control': `${hit.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${hit.maxAge}`,
-      vary: 'Accept-Encoding, Authorization',
+      vary: 'Accept, Accept-Encoding, Authorization',
       age: String(hit.age),
     };
     let status = 200;
@@ -94,7 +100,7 @@ export class HotPath {
     } else {
       const { encoding, body } = pickEncoding(req.headers['accept-encoding'] as string | undefined, hit);
       if (encoding) headers['content-encoding'] = encoding;
-      headers['content-type'] = 'application/json; charset=utf-8';
+      headers['content-type'] = contentType;
       headers['content-length'] = String(body.length);
       res.writeHead(200, headers);
       res.end(body);

@@ -51,10 +51,14 @@ function withRequestId(body: string, requestId: string): string {
   }
 }
 
-/** Who calls, decided once per request for both the hot path and Apollo. */
+/**
+ * Who calls, decided once per request for both the hot path and Apollo. Every operation
+ * needs a key, so a missing one is refused like an unknown one: HTTP 401 UNAUTHENTICATED
+ * for the whole request (Apollo's landing page and CSRF check come before this).
+ */
 async function identify(req: IncomingMessage, services: Services): Promise<{ principal: Principal | null; refusal: Error | null }> {
   const key = keyOf(req.headers.authorization);
-  if (key === null) return { principal: null, refusal: null };
+  if (key === null) return { principal: null, refusal: new UnauthenticatedError(undefined, 401) };
   const principal = await services.principals.resolve(key);
   if (!principal) return { principal: null, refusal: new UnauthenticatedError('The API key is unknown or revoked', 401) };
   const decision = await services.rateLimiter.take(principal);

@@ -1,9 +1,10 @@
-import { bearerKey } from '../auth/bearer.js';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { connectionParamsKey } from '../auth/bearer.js';
 import type { Principal } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { BadUserInputError, UnauthenticatedError, isPublicError } from '../errors.js';
@@ -16,6 +17,17 @@ import { prepareWsOperation, type WsPayload } from './ws-operation.js';
 const MAX_OPERATIONS_PER_SOCKET = 100;
 const SUGGESTION = / Did you mean .+\?$/;
 
+/**
+ * Refusals close the socket with a code clients can switch on and a reason people can
+ * read. 4401 is in graphql-ws's client list of codes it never retries; 4403 it does
+ * retry by default (README: clients set `shouldRetry`).
+ */
+export const WS_REFUSALS = {
+  missingKey: { code: CloseCode.Unauthorized, reason: 'Unauthorized: missing API key' },
+  unknownKey: { code: CloseCode.Unauthorized, reason: 'Unauthorized: unknown or revoked API key' },
+  origin: { code: CloseCode.Forbidden, reason: 'Forbidden: origin not allowed' },
+} as const;
+
 type WsExtra = { principal?: Principal; key?: string };
 
 export interface GraphqlWs {
@@ -27,8 +39,9 @@ export interface GraphqlWs {
 
 
 /**
- * graphql-transport-ws on the HTTP server's port and path. The key is checked once at
- * connection_init (a bad or missing one closes with 4403); every operation then passes
+ * graphql-transport-ws on the HTTP server's port and path. The Origin is checked when
+ * the socket opens (a refused one closes with 4403) and the key once at connection_init
+ * (a missing, unknown or revoked one closes with 4401); every operation then passes
  * the same limits as HTTP (prepareWsOperation), and errors leave through the same
  * masking (formatError), unexpected ones logged whole with the request id.
  */
@@ -37,14 +50,16 @@ export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, servi
   const production = config.NODE_ENV === 'production';
   const limits = limitsFrom(config);
   const allowed = config.WS_ALLOWED_ORIGINS;
-  const wss = new WebSocketServer({
-    server: httpServer,
-    path: '/graphql',
-    maxPayload: config.WS_MAX_MESSAGE_BYTES,
-    // Browsers always send Origin: refuse pages of other sites. Other clients send none and still need a key.
-    verifyClient: ({ origin }: { origin?: string }) => !allowed || !origin || allowed.includes(origin),
-  });
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.WS_MAX_MESSAGE_BYTES });
   wss.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  // Browsers always send Origin: refuse pages of other sites. Other clients send none and still need a key.
+  // Refusing the upgrade itself would show a browser only an abnormal close (1006), so the
+  // socket is accepted and closed at once with 4403; no message on it is ever processed
+  // (onConnect sees it closing). Registered before useServer, so this runs first.
+  const originAllowed = (request: IncomingMessage) => !allowed || !request.headers.origin || allowed.includes(request.headers.origin);
+  wss.on('connection', (socket, request) => {
+    if (!originAllowed(request)) socket.close(WS_REFUSALS.origin.code, WS_REFUSALS.origin.reason);
+  });
 
   const format = (principal: Principal | undefined, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => {
@@ -62,9 +77,18 @@ export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, servi
     {
       schema,
       onConnect: async (ctx) => {
-        const key = bearerKey(ctx.connectionParams?.authorization);
+        const { socket } = ctx.extra;
+        // Already closing: a refused Origin, or the client left.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        const key = connectionParamsKey(ctx.connectionParams);
         const principal = key ? await services.principals.resolve(key) : null;
-        if (!principal || !key) return false;
+        if (!principal || !key) {
+          const refusal = key ? WS_REFUSALS.unknownKey : WS_REFUSALS.missingKey;
+          // Returning false alone would close with 4403 Forbidden; closing first makes it 4401
+          // with our reason (ws ignores graphql-ws's second close of a closing socket).
+          socket.close(refusal.code, refusal.reason);
+          return false;
+        }
         ctx.extra.principal = principal;
         ctx.extra.key = key;
         return true;
@@ -89,6 +113,17 @@ export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, servi
     },
     wss,
   );
+
+  // graphql-ws console.errors every socket error with its stack; a message over
+  // WS_MAX_MESSAGE_BYTES is one (ws has already closed the socket with 1009). Registered
+  // after useServer, this replaces its listener: one log line, and a close if still open.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      logger.warn({ code: error.code, message: error.message }, 'WebSocket socket error; closing it');
+      if (socket.readyState === socket.OPEN) socket.close(1011, 'Internal server error');
+    });
+  });
 
   let disposing: Promise<void> | null = null;
   const dispose = (): Promise<void> => (disposing ??= Promise.resolve(server.dispose()));

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { isNewer, markOf, type JobEventView, type Mark } from './job-event.js';
+import { isNewer, isTerminal, markOf, type JobEventView, type Mark } from './job-event.js';
 
 /** A subscriber that cannot keep up is cut off rather than growing the process without bound. */
 const MAX_BUFFERED = 10_000;
@@ -15,7 +15,10 @@ export interface StreamFilter {
  * an event passes only if it is news after the last one passed (or the snapshot), so
  * events the snapshot already reflects, late duplicates and events a catch-up already
  * covered (see JobEventHub.reconcile) never reach the subscriber: no duplicate, and
- * each job's events in order.
+ * each job's events in order. A one-job stream ends after the job's terminal event
+ * (COMPLETED, or FAILED: BullMQ reports `failed` only once no retry is left), so its
+ * subscriber gets `complete` instead of waiting on a job that has nothing more to say;
+ * a queue-wide stream stays open.
  */
 export class JobEventStream implements AsyncIterableIterator<JobEventView> {
   private readonly buffer: JobEventView[] = [];
@@ -66,13 +69,15 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
       const resolve = this.waiter;
       this.waiter = this.failer = null;
       resolve({ value: event, done: false });
-      return;
+    } else {
+      this.buffer.push(event);
+      if (this.buffer.length > MAX_BUFFERED) return this.fail(new Error(`job event subscriber fell more than ${MAX_BUFFERED} events behind; subscribe again`));
     }
-    this.buffer.push(event);
-    if (this.buffer.length > MAX_BUFFERED) this.fail(new Error(`job event subscriber fell more than ${MAX_BUFFERED} events behind; subscribe again`));
+    // After end() the buffer still drains (next()), so the terminal event reaches the subscriber before `complete`.
+    if (this.filter.jobId !== null && isTerminal(event.type)) this.end();
   }
 
-  /** Ends the stream (job removed, hub closing, or the client left). */
+  /** Ends the stream (the job finished or was removed, the hub is closing, or the client left). */
   end(): void {
     if (this.done) return;
     this.done = true;

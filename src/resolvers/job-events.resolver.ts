@@ -34,7 +34,7 @@ export class JobEventsResolver {
   @Authorized(ADMINS)
   @Subscription(() => JobEvent, {
     description:
-      'Events of one job (jobId: its current state first, then every later event, none missed or repeated), of one queue, or of all; over graphql-ws',
+      'Events of one job (jobId: its current state first, then every later event, none missed or repeated; completes after COMPLETED, a final FAILED or removal of the job), of one queue, or of all (these stay open); over graphql-ws',
     subscribe: ({ args, context }) => subscribeJobEvents(context as RequestContext, args as { jobId?: string | null; queue?: string | null }),
   })
   jobEvents(
