@@ -31,6 +31,7 @@ import { storeRevenue } from '../src/db/queries/store-revenue.query.js';
 import { storeTopProducts } from '../src/db/queries/store-top-products.query.js';
 import { storeTraffic } from '../src/db/queries/store-traffic.query.js';
 import { createLogger } from '../src/logger.js';
+import { closeDatabase } from './helpers/close-database.js';
 
 /**
  * Every analytics query must equal a plain aggregate over the base tables (DESIGN.md),
@@ -489,7 +490,7 @@ beforeAll(async () => {
   // Far from UTC: every day bucket must be UTC whatever the session time zone.
   const admin = createDatabase({ connectionString: postgres.adminUrl, poolMax: 1, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
   await admin.pool.query(`ALTER DATABASE analytics SET timezone = 'Pacific/Chatham'`);
-  await admin.close();
+  await closeDatabase(admin);
   database = createDatabase({ connectionString: url.toString(), poolMax: 4, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
   pool = database.pool;
   await migrateToLatest(database.db);
@@ -497,7 +498,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await database?.close();
+  // Every connection closed before the server stops, or stopping it terminates them (57P01).
+  await closeDatabase(database);
   await postgres?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

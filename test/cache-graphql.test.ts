@@ -12,6 +12,7 @@ import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
 import { skipWithoutRedis } from './helpers/redis-server.js';
 import { cents, revenueTruth } from './helpers/sql-truth.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /**
  * @cached through the real server (L1 + the test Redis as L2 when there is one): what
@@ -163,9 +164,14 @@ describe('what the cache did: extensions.cache and X-Cache (HOT_PATH=false: ever
     expect(plain.headers.get('x-cache')).toBe('MISS');
     expect(reportOf(plain)).toBeUndefined();
 
-    // The age grows in whole seconds.
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
-    const older = await fieldServer.request(STORE_SALES, { variables });
+    // The age grows in whole seconds: hits (which leave the entries as they are) until every age has reached 1.
+    const older = await waitFor(
+      async () => {
+        const response = await fieldServer.request(STORE_SALES, { variables });
+        return reportOf(response)!.fields.every((f) => f.age >= 1) && response;
+      },
+      { timeoutMs: 5_000, intervalMs: 100, what: 'every cached field of STORE_SALES to be a second old' },
+    );
     // (Entries made in one request may be up to a second apart on a busy machine.)
     for (const field of reportOf(older)!.fields) expect([field.age, field.stale]).toEqual([expect.toSatisfy((age: number) => age >= 1 && age <= 3), false]);
     expect(older.headers.get('x-cache')).toBe('HIT');

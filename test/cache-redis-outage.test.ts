@@ -6,6 +6,7 @@ import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
 import { redisServerInstalled, skipWithoutRedis, startRedisServer, type RedisServerProcess } from './helpers/redis-server.js';
 import { cents, revenueTruth } from './helpers/sql-truth.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /**
  * Redis dies (SIGKILL) or hangs (SIGSTOP) under a running server, then comes back on the
@@ -27,8 +28,6 @@ let db: Db;
 let probe: Redis;
 let stores: number[];
 let productId: number;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const REVENUE = `query ($id: ID!, $range: DateRange!) { store(id: $id) { revenue(range: $range) { total orders } topProducts(range: $range, limit: 3) { unitsSold } } }`;
 
@@ -90,12 +89,14 @@ async function revenueKeysInRedis(): Promise<string[]> {
 /** Keeps the server busy (each request a miss, so it touches Redis) until the breaker has closed again. */
 async function untilL2InUse(): Promise<void> {
   const l2 = server.app.services.cache.l2!;
-  const deadline = Date.now() + 15_000;
-  while (l2.breaker.isOpen || !l2.connected) {
-    if (Date.now() > deadline) throw new Error(`L2 not back within 15 s (open: ${l2.breaker.isOpen}, connected: ${l2.connected})`);
-    await readCorrectly(stores[1], freshRange());
-    await sleep(150);
-  }
+  await waitFor(
+    async () => {
+      if (!l2.breaker.isOpen && l2.connected) return true;
+      await readCorrectly(stores[1], freshRange());
+      return false;
+    },
+    { timeoutMs: 15_000, intervalMs: 150, what: () => `L2 in use again (breaker open: ${l2.breaker.isOpen}, connected: ${l2.connected})` },
+  );
 }
 
 describe.skipIf(noRedis)('Redis failure under a running server', () => {
@@ -158,7 +159,9 @@ describe.skipIf(noRedis)('Redis failure under a running server', () => {
     const today = { from: utcDaysAgo(1), to: utcDaysAgo(0) };
     await readCorrectly(stores[1], today); // cached in L1 and L2
     await expect.poll(async () => (await revenueKeysInRedis()).length, { timeout: 2_000 }).toBeGreaterThan(0);
-    await sleep(100);
+    // Every L2 write of that request was sent on the server's cache connection before its
+    // response left; a round trip on the same connection returns once Redis applied them all.
+    await server.app.services.cache.l2!.get('settle');
 
     redisServer.freeze();
     try {

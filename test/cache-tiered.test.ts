@@ -8,18 +8,32 @@ import { TieredCache, type FetchOptions } from '../src/cache/tiered-cache.js';
 import type { Logger } from '../src/logger.js';
 import { createFastRedis } from '../src/redis.js';
 import { skipWithoutRedis } from './helpers/redis-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /**
  * TieredCache on its own, with real stores (MemoryStore; RedisStore on the test Redis)
  * and counting compute functions: TTL, swr, stale-if-error, errors, single flight, the
  * cross-instance Redis lock and tag bookkeeping. Real clocks with 1 s TTLs; the timed
- * tests run concurrently so the file takes a few seconds.
+ * tests wait until the clock passes the entry's own timestamps (untilPast), and run
+ * concurrently so the file takes a few seconds.
  */
 
 const redisUrl = inject('redisUrl');
 const noRedis = skipWithoutRedis(Boolean(redisUrl), 'cache-tiered (L1+L2 cases)');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the clock is past `at` (taken from an entry: its freshUntil, staleUntil, or createdAt plus an age). */
+async function untilPast(at: number): Promise<void> {
+  await waitFor(() => Date.now() > at, { timeoutMs: Math.max(0, at - Date.now()) + 2_000, intervalMs: 10, what: `the clock to pass ${new Date(at).toISOString()}` });
+}
+
+/** The L1 entry of `key` (it must be there): its timestamps say when it turns stale or expires. */
+function l1Entry(h: Harness, key: string): CacheEntry {
+  const entry = h.cache.l1.get(key);
+  if (!entry) throw new Error(`${key} is not in L1`);
+  return entry;
+}
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -112,7 +126,7 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
     expect(second).toEqual({ value: 'value-1', outcome: expect.objectContaining({ tier: 'L1', stale: false }) });
     expect(c.calls).toBe(1);
 
-    await sleep(1_100);
+    await untilPast(l1Entry(h, 'k-ttl').staleUntil);
     const third = await h.cache.fetch('k-ttl', options(1, 0), c.compute);
     expect(third).toEqual({ value: 'value-2', outcome: expect.objectContaining({ tier: 'MISS', stale: false }) });
     expect(c.calls).toBe(2);
@@ -123,7 +137,7 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
     const h = await harness(mode);
     const c = counter();
     await h.cache.fetch('k-swr', options(1, 2), c.compute);
-    await sleep(1_100);
+    await untilPast(l1Entry(h, 'k-swr').freshUntil);
 
     const gate = deferred<string>();
     let refreshes = 0;
@@ -157,7 +171,7 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
     const h = await harness(mode);
     const c = counter();
     await h.cache.fetch('k-sie', options(1, 2), c.compute);
-    await sleep(1_100);
+    await untilPast(l1Entry(h, 'k-sie').freshUntil);
 
     let failures = 0;
     const failing = async (): Promise<string> => {
@@ -187,7 +201,7 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
     const h = await harness(mode);
     const c = counter();
     await h.cache.fetch('k-expired', options(1, 1), c.compute);
-    await sleep(2_100);
+    await untilPast(l1Entry(h, 'k-expired').staleUntil);
     const result = await h.cache.fetch('k-expired', options(1, 1), c.compute);
     expect(result).toEqual({ value: 'value-2', outcome: expect.objectContaining({ tier: 'MISS', stale: false }) });
     expect(c.calls).toBe(2);
@@ -242,13 +256,11 @@ describe.each(modes)('TieredCache (%s): errors and single flight', (mode) => {
 describe('TieredCache: single flight around a slow L2 read', () => {
   it('a miss whose L2 read outlasts another caller\'s whole computation uses that value, not a second computation', async () => {
     const { logger } = recordingLogger();
-    // An L2 that answers every read after 60 ms and never has anything.
+    // An L2 that never has anything and answers each read only when the test says so.
+    const reads: Array<() => void> = [];
     const slowL2 = {
       errors: 0,
-      get: async () => {
-        await sleep(60);
-        return undefined;
-      },
+      get: () => new Promise<undefined>((resolve) => reads.push(() => resolve(undefined))),
       set: async () => {},
       tryLock: async () => true,
       unlock: async () => {},
@@ -263,11 +275,13 @@ describe('TieredCache: single flight around a slow L2 read', () => {
       await sleep(10);
       return 'value';
     };
-    const first = cache.fetch('k-race', options(60, 0), compute); // L2 read 0–60 ms, computes 60–70 ms
-    await sleep(30);
-    const second = cache.fetch('k-race', options(60, 0), compute); // L2 read 30–90 ms: the flight is over by then
-    const results = await Promise.all([first, second]);
-    expect(results.map((r) => r.value)).toEqual(['value', 'value']);
+    const first = cache.fetch('k-race', options(60, 0), compute);
+    const second = cache.fetch('k-race', options(60, 0), compute);
+    await waitFor(() => reads.length === 2, { what: 'both L2 reads to start' });
+    reads[0](); // the first caller's read answers: it computes and stores
+    expect((await first).value).toBe('value');
+    reads[1](); // the second's read answers only now, after the first's whole flight
+    expect((await second).value).toBe('value');
     expect(calls).toBe(1);
   });
 });
@@ -277,8 +291,8 @@ describe.skipIf(noRedis).concurrent('TieredCache: two instances on one Redis', (
     const a = await harness('L1+L2');
     const b = await harness('L1+L2', a);
     await a.cache.fetch('k-shared', options(60, 0), async () => ({ n: 1 }));
-    await vi.waitFor(async () => expect(await l2Entry(a, 'k-shared')).not.toBeNull());
-    await sleep(1_050);
+    const stored = await vi.waitFor(async () => (await l2Entry(a, 'k-shared')) ?? Promise.reject(new Error('not in L2 yet')));
+    await untilPast(stored.createdAt + 1_000);
     const fromB = await b.cache.fetch('k-shared', options(60, 0), async () => ({ n: 2 }));
     expect(fromB).toEqual({ value: { n: 1 }, outcome: expect.objectContaining({ tier: 'L2', stale: false }) });
     expect(fromB.outcome.age).toBeGreaterThanOrEqual(1);
@@ -298,11 +312,13 @@ describe.skipIf(noRedis).concurrent('TieredCache: two instances on one Redis', (
     // A holds the lock once its compute runs.
     await vi.waitFor(() => expect(aCalls).toBe(1));
     expect(await a.redis!.exists(`${a.prefix}l:k-lock`)).toBe(1);
+    const bReads = vi.spyOn(b.cache.l2!, 'get');
     const fromB = b.cache.fetch('k-lock', options(60, 0), async () => {
       bCalls += 1;
       return 'computed by B';
     });
-    await sleep(150);
+    // B's first L2 read is its miss; reads after it are B polling for A's value behind A's lock.
+    await waitFor(() => bReads.mock.calls.length >= 2, { what: "instance B to wait on A's lock" });
     gate.resolve('computed by A');
     const [ra, rb] = await Promise.all([fromA, fromB]);
     expect(ra.value).toBe('computed by A');

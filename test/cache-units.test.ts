@@ -1,5 +1,5 @@
 import { buildSchema, type GraphQLObjectType } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CacheEntry } from '../src/cache/cache.js';
 import { applyCachedFields, readCachedDirective } from '../src/cache/cached-field.js';
 import { hashOf, stableJson } from '../src/cache/keys.js';
@@ -138,11 +138,18 @@ describe('MemoryStore (L1) is bounded in bytes', () => {
     expect(store.invalidate(['t'])).toEqual(['small']);
   });
 
-  it('does not serve an entry past its stale window', async () => {
-    const store = new MemoryStore(100_000);
-    store.set('short', entry('v', ['t'], 50));
-    expect(store.get('short')?.value).toBe('v');
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(store.get('short')).toBeUndefined();
+  it('does not serve an entry past its stale window', () => {
+    // The store judges an entry by Date.now() against its staleUntil: a faked clock moves exactly.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const store = new MemoryStore(100_000);
+      store.set('short', entry('v', ['t'], 50));
+      vi.advanceTimersByTime(49);
+      expect(store.get('short')?.value).toBe('v');
+      vi.advanceTimersByTime(1);
+      expect(store.get('short')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -29,6 +29,8 @@ async function stop(server: RunningPostgres): Promise<void> {
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
+  // A failure of the session shows as the rejected statement; without a listener it would also be an uncaught 'error'.
+  client.on('error', () => {});
   await client.connect();
   try {
     return (await client.query<T>(text)).rows;

@@ -1,11 +1,12 @@
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CreateApiKeyDocument, RecordOrderDocument, RevenueMetricsDocument, RevokeApiKeyDocument, StoreCardDocument } from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { lastDays } from './helpers/dates.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const range = lastDays(30);
 const cardBody = (id = '1') => JSON.stringify({ query: print(StoreCardDocument), variables: { id, range } });
@@ -162,8 +163,14 @@ describe.skipIf(!redisUrl)('hot path across two instances sharing Redis', () => 
       expect(isHotHit(await post(server, cardBody('3'), key))).toBe(true);
     }
     const products = await a.app.services.database.db.selectFrom('products').select('id').orderBy('id').limit(1).execute();
-    dataOf(await a.request(RecordOrderDocument, { variables: { input: { storeId: '3', items: [{ productId: String(products[0].id), quantity: 3 }] } } }));
-    await new Promise((r) => setTimeout(r, 100)); // pub/sub delivery to B
+    // B drops what the write changed when A's pub/sub message arrives: its L1 invalidation is the event to wait for.
+    const dropOnB = vi.spyOn(b.app.services.cache.l1, 'invalidate');
+    try {
+      dataOf(await a.request(RecordOrderDocument, { variables: { input: { storeId: '3', items: [{ productId: String(products[0].id), quantity: 3 }] } } }));
+      await waitFor(() => dropOnB.mock.calls.length > 0, { what: "A's invalidation to reach B over Redis pub/sub" });
+    } finally {
+      dropOnB.mockRestore();
+    }
     const { rows } = await sql<{ total: number }>`
       SELECT coalesce(sum(total), 0)::float AS total FROM orders WHERE store_id = 3 AND status = 'COMPLETED'
          AND placed_at >= ${range.from}::date AND placed_at < ${range.to}::date + 1`.execute(a.app.services.database.db);

@@ -3,7 +3,7 @@ import { GenerateReportDocument, JobByIdDocument } from './generated/graphql.js'
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
+import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
 import { killWorker, spawnWorker, type WorkerProcess } from './jobs-worker-process.js';
 
 /**
@@ -69,8 +69,7 @@ describe.each(BACKENDS)('jobs across processes (%s)', (backend) => {
 
   it('two API instances: a subscriber on A sees a job that B\'s worker runs', async () => {
     b = await startTestServer({ databaseUrl: a.databaseUrl, env: jobsEnv(backend, prefix, { WORKERS: 'inline' }) });
-    const events = jobEvents(ws.client, { queue: 'reports' });
-    await new Promise((r) => setTimeout(r, 100));
+    const events = await queueEvents(a, ws.client, 'reports');
     const job = dataOf(await a.request(GenerateReportDocument, { variables: { kind: 'PRODUCT_PERFORMANCE', range: lastDays(30) } })).generateReport;
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
     events.stop();

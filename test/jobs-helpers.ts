@@ -7,6 +7,7 @@ import type { JobEventFieldsFragment } from './generated/graphql.js';
 import { JobEventsDocument } from './generated/graphql.js';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
 import type { TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /** Shared by the jobs-*.test.ts files: backends, fast job settings, and a real graphql-ws client. */
 
@@ -129,6 +130,19 @@ export type Ev = JobEventFieldsFragment;
 
 export function jobEvents(client: Client, variables: { jobId?: string; queue?: string }): Collected<Ev> {
   return collect(client, JobEventsDocument, variables, (data) => data.jobEvents as Ev);
+}
+
+/**
+ * jobEvents for a whole queue, resolved once the server has registered the subscription
+ * (JobEventHub.subscribers), so a job started afterwards is seen from its first event.
+ */
+export async function queueEvents(server: TestServer, client: Client, queue: string): Promise<Collected<Ev>> {
+  const hub = server.app.services.jobs!.events;
+  const before = hub.subscribers({ queue, jobId: null });
+  const events = jobEvents(client, { queue });
+  await waitFor(() => hub.subscribers({ queue, jobId: null }) > before || events.errors.length > 0, { what: `the server to register a jobEvents subscription to queue ${queue}` });
+  if (events.errors.length) throw new Error(`subscription failed: ${JSON.stringify(events.errors)}`);
+  return events;
 }
 
 /** The events of one job, in arrival order. */

@@ -8,7 +8,7 @@ import {
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
+import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
 
 /**
  * A job's life as a graphql-ws subscriber sees it, on each backend, against a listening
@@ -31,8 +31,7 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
   const probe = (data: { failAttempts?: number; sleepMs?: number }) => server.app.services.jobs!.queues.enqueue('probe', data, { dedupe: false });
 
   it('generateReport: WAITING, ACTIVE, PROGRESS…, COMPLETED, then the report is readable', async () => {
-    const events = jobEvents(ws.client, { queue: 'reports' });
-    await new Promise((r) => setTimeout(r, 100)); // the subscription is open before the job exists
+    const events = await queueEvents(server, ws.client, 'reports'); // open before the job exists
     const job = dataOf(await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: lastDays(14), storeIds: ['1', '2'] } })).generateReport;
     expect(job).toMatchObject({ queue: 'reports', kind: 'generateReport' });
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
@@ -61,8 +60,7 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
   });
 
   it('a job that fails twice shows RETRYING with growing delays, then completes on attempt 3', async () => {
-    const events = jobEvents(ws.client, { queue: 'maintenance' });
-    await new Promise((r) => setTimeout(r, 100));
+    const events = await queueEvents(server, ws.client, 'maintenance');
     const job = await probe({ failAttempts: 2 });
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
     events.stop();
@@ -82,17 +80,20 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
   it('a job that always fails ends FAILED; retryJob brings it back and it runs again', async () => {
     const job = await probe({ failAttempts: 3 });
     const events = jobEvents(ws.client, { jobId: job.id });
-    await events.until(hasTerminal(job.id, 'FAILED'));
+    // The final FAILED ends the job's subscription.
+    await events.until(() => events.completed);
     expect(events.items.at(-1)).toMatchObject({ type: 'FAILED', attempt: 3 });
+    expect(duplicatesIn(events.items)).toEqual([]);
     expect(dataOf(await server.request(JobByIdDocument, { variables: { id: job.id } })).job).toMatchObject({ state: 'FAILED', attempts: 3 });
 
     const retried = dataOf(await server.request(RetryJobDocument, { variables: { id: job.id } })).retryJob;
     expect(['WAITING', 'ACTIVE', 'COMPLETED']).toContain(retried.state);
-    const seen = await events.until(hasTerminal(job.id));
-    events.stop();
-    const after = seen.slice(seen.findIndex((e) => e.type === 'FAILED') + 1);
-    expect(typesOf(after)).toEqual(['WAITING', 'ACTIVE', 'COMPLETED']);
-    expect(after.every((e) => e.attempt === 4)).toBe(true);
+    // A new subscription: the retried run's current state first, then the rest of it, then `complete`.
+    const again = jobEvents(ws.client, { jobId: job.id });
+    const seen = await again.until(() => again.completed);
+    const types = typesOf(seen);
+    expect(['WAITING', 'ACTIVE', 'COMPLETED'].slice(-types.length)).toEqual(types);
+    expect(seen.every((e) => e.attempt === 4)).toBe(true);
     expect(duplicatesIn(seen)).toEqual([]);
   });
 
@@ -103,16 +104,15 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     watcher.stop();
 
     const late = jobEvents(ws.client, { jobId: job.id });
-    await late.until((items) => items.length > 0);
-    await new Promise((r) => setTimeout(r, 300));
-    late.stop();
+    // Its final state, then `complete` (a finished job's subscription ends): nothing else can follow.
+    await late.until(() => late.completed);
     expect(late.items).toHaveLength(1);
     expect(late.items[0]).toMatchObject({ jobId: job.id, type: 'COMPLETED', attempt: 1, result: { attempt: 1 }, kind: 'probe', queue: 'maintenance' });
   });
 
-  it('a bad key is refused at connect (4403)', async () => {
+  it('a bad key is refused at connect (4401)', async () => {
     const refused = connect(server, 'gp_not_a_key_000000000000000000');
-    expect(await refused.closed).toBe(4403);
+    expect(await refused.closed).toBe(4401);
     await refused.client.dispose();
   });
 });

@@ -4,7 +4,7 @@ import { RecordOrderDocument, RefreshAggregatesDocument } from './generated/grap
 import { lastDays, utcDaysAgo } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, hasTerminal, jobEvents, jobsEnv, ofJob, uniquePrefix, type Ev, type WsConnection } from './jobs-helpers.js';
+import { BACKENDS, connect, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, uniquePrefix, type Ev, type WsConnection } from './jobs-helpers.js';
 
 const REVENUE = `query($id: ID!, $range: DateRange!) { store(id: $id) { revenue(range: $range) { total } } }`;
 
@@ -68,8 +68,7 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
     for (const e of [...old, ...fresh]) {
       await sql`INSERT INTO events (id, store_id, type, occurred_at) VALUES (${e.id}, 1, 'VISIT', now() - make_interval(days => ${e.days}))`.execute(db);
     }
-    const events = jobEvents(ws.client, { queue: 'maintenance' });
-    await new Promise((r) => setTimeout(r, 100)); // subscribed before the job exists: every step is seen
+    const events = await queueEvents(server, ws.client, 'maintenance'); // subscribed before the job exists: every step is seen
     const job = await server.app.services.jobs!.queues.enqueue('cleanupEvents', {});
     const seen = ofJob(await events.until(hasTerminal(job.id), 20_000), job.id);
     events.stop();

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-
 import { migrateToLatest } from '../src/db/migrate.js';
 import { utcDay } from '../src/db/queries/refresh-aggregates.js';
 import { createLogger } from '../src/logger.js';
+import { closeDatabase } from './helpers/close-database.js';
 
 /**
  * The seed generator against a real (embedded) Postgres: two databases seeded with the
@@ -31,6 +32,8 @@ let summary: SeedSummary;
 
 async function admin(statements: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  // A failure of the session shows as the rejected statement; without a listener it would also be an uncaught 'error'.
+  client.on('error', () => {});
   await client.connect();
   try {
     for (const statement of statements) await client.query(statement);
@@ -87,11 +90,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const database of [a, b]) {
-    // pool.end() resolves before the sockets close; a server stopping meanwhile must not crash the run.
-    database?.pool.on('error', () => {});
-    await database?.close();
-  }
+  // Every connection closed before the databases are dropped WITH (FORCE) or the server stops (else 57P01).
+  await Promise.all([a, b].map(closeDatabase));
   if (server) {
     await server.stop();
   } else if (adminUrl) {

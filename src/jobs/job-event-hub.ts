@@ -6,7 +6,7 @@ import {
   eventFrom,
   isNewer,
   markOf,
-  sequencedAttempt,
+  sequenced,
   snapshotEvent,
   type BullEventArgs,
   type BullEventName,
@@ -18,6 +18,18 @@ import { JobEventStream, type StreamFilter } from './job-event-stream.js';
 import type { QueueName } from './job-kinds.js';
 import { JOB_REMOVED_EVENT } from './job-queues.js';
 import { QuietJobs } from './quiet-jobs.js';
+
+/**
+ * A read event with the type and attempt its sequence gives. A read that ran ahead (its
+ * attempt is later) may have had another type, and its backoff is a later retry's: the
+ * event's own due time, from when it arrived, is the better figure then.
+ */
+function withStep(read: JobEventView, step: LastSeen, args: BullEventArgs, receivedAt: number): JobEventView {
+  const event = { ...read, type: step.type, attempt: step.attempt };
+  if (step.type !== 'RETRYING') return read.type === step.type ? event : { ...event, failedReason: null, delayMs: null };
+  if (read.type === 'RETRYING' && read.attempt === step.attempt) return event;
+  return { ...event, delayMs: args.delay ? Math.max(0, args.delay - receivedAt) : read.delayMs };
+}
 
 export interface QueueChannel {
   queue: AnyQueue;
@@ -32,6 +44,10 @@ const RECONCILE_EVERY_MS = 250;
  * the job read at once (reads overlap) but delivered strictly in the order QueueEvents
  * gave them, through one promise chain per queue. Events no subscriber wants are not read.
  *
+ * Attempts come from each job's event sequence, which the hub follows for every job
+ * (cheaply, without reads) so it is known from the job's start when someone subscribes
+ * later; see sequenced.
+ *
  * QueueEvents can lose events: on the PostgreSQL backend (BullMQ 6.7) it pages the event
  * table by sequence id, and ids are allocated before their transactions commit, so an
  * event committed late behind a higher id already read is skipped; on both backends
@@ -42,7 +58,7 @@ const RECONCILE_EVERY_MS = 250;
 export class JobEventHub {
   private readonly streams = new Set<JobEventStream>();
   private readonly chains = new Map<string, Promise<void>>();
-  /** Per `queue|jobId`, the last event from QueueEvents: attempts follow from the sequence (see sequencedAttempt). */
+  /** Per `queue|jobId`, the last event from QueueEvents, of every job: attempts follow from the sequence (see sequenced). */
   private readonly lastSeen = new LRUCache<string, LastSeen>({ max: 10_000 });
   private readonly quiet = new QuietJobs();
   private readonly timer: NodeJS.Timeout;
@@ -55,6 +71,8 @@ export class JobEventHub {
       for (const event of BULL_EVENTS) {
         channel.events.on(event, (args: BullEventArgs) => this.receive(name, channel.queue, event, args));
       }
+      // Not an event subscribers get, but where a job's sequence starts.
+      channel.events.on('added', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => void this.follow(name, 'added', { jobId })));
       for (const removed of ['removed', JOB_REMOVED_EVENT]) {
         channel.events.on(removed as 'removed', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => this.endJob(name, jobId)));
       }
@@ -77,18 +95,32 @@ export class JobEventHub {
   }
 
   private receive(queue: QueueName, bull: AnyQueue, name: BullEventName, args: BullEventArgs): void {
-    if (!this.wanted(queue, args.jobId)) return;
+    if (!this.wanted(queue, args.jobId)) {
+      // Nobody watches the job (yet): only keep up with its sequence.
+      this.inOrder(queue, async () => void this.follow(queue, name, args));
+      return;
+    }
+    const receivedAt = Date.now();
     const reading = this.read(bull, name, args);
     // Keep the chain alive when a read fails; the failure is logged where it is awaited.
     reading.catch(() => {});
     this.inOrder(queue, async () => {
+      const step = this.follow(queue, name, args);
       const read = await reading;
       if (!read) return;
-      const key = `${queue}|${read.jobId}`;
-      const event = { ...read, attempt: sequencedAttempt(read, name, args, this.lastSeen.get(key)) };
-      this.lastSeen.set(key, { attempt: event.attempt, type: event.type });
+      // The read only fills in details; where the sequence is unknown its counters decide (and anchor it).
+      const event = step ? withStep(read, step, args, receivedAt) : read;
+      if (!step) this.lastSeen.set(`${queue}|${args.jobId}`, { attempt: event.attempt, type: event.type });
       this.deliver(queue, event, markOf(event));
     });
+  }
+
+  /** Moves a job's sequence on by one event (run in queue order); null while its history is unknown. */
+  private follow(queue: string, name: BullEventName | 'added', args: BullEventArgs): LastSeen | null {
+    const key = `${queue}|${args.jobId}`;
+    const step = sequenced(name, args, this.lastSeen.get(key));
+    if (step) this.lastSeen.set(key, step);
+    return step;
   }
 
   private async read(bull: AnyQueue, name: BullEventName, args: BullEventArgs): Promise<JobEventView | null> {
@@ -126,6 +158,7 @@ export class JobEventHub {
 
   private async endJob(queue: string, jobId: string): Promise<void> {
     this.quiet.forget(queue, jobId);
+    this.lastSeen.delete(`${queue}|${jobId}`);
     for (const stream of this.streams) if (stream.filter.jobId === jobId && stream.wants(queue, jobId)) stream.end();
   }
 
@@ -157,6 +190,21 @@ export class JobEventHub {
       stream.end();
       throw error;
     }
+  }
+
+  /**
+   * Streams registered now whose filter matches `filter` (a field left out matches any).
+   * A registered stream sees every event from then on: how a caller knows that a
+   * subscription it opened is in place before it starts the jobs to watch.
+   */
+  subscribers(filter: Partial<StreamFilter> = {}): number {
+    let count = 0;
+    for (const stream of this.streams) {
+      if (filter.jobId !== undefined && stream.filter.jobId !== filter.jobId) continue;
+      if (filter.queue !== undefined && stream.filter.queue !== filter.queue) continue;
+      count += 1;
+    }
+    return count;
   }
 
   /** Completes every stream (subscribers get `complete`), e.g. at shutdown. */

@@ -126,32 +126,47 @@ export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob,
   }
 }
 
-/** The last event a hub delivered for a job: its attempt and type. */
+/** A job's place in its event sequence as a hub last saw it: the attempt and type of its latest event. */
 export interface LastSeen {
   attempt: number;
   type: JobEventTypeName;
+  /** No attempt has started yet: added, waiting or delayed before its first run. */
+  unstarted?: boolean;
 }
 
 const ENDS = new Set<JobEventTypeName>(['RETRYING', 'STALLED', 'FAILED', 'COMPLETED']);
 
 /**
- * The attempt of an event from the event before it, when the hub saw that one: events
- * arrive in order, but the job read behind `event` may be several steps ahead of it
- * (fast jobs move on before QueueEvents delivers). Without a previous event the read's
- * attempt stands (a new job's first WAITING is attempt 1 in any case).
+ * The type and attempt of an event from the event before it alone, or null when the job's
+ * history is unknown here (born before this process listened, or forgotten): then the
+ * job read behind the event decides. QueueEvents delivers a job's events in order, so the
+ * sequence is exact from the job's `added` on, whereas a read can be several steps ahead
+ * of the event it describes (a fast job, or a loaded machine: a whole retry cycle fits in
+ * one slow read), and an attempt taken from such a read would carry into every later
+ * event. Hence the hub follows every job's sequence, read or not.
  */
-export function sequencedAttempt(event: JobEventView, name: BullEventName, args: BullEventArgs, last: LastSeen | undefined): number {
-  if (name === 'waiting' && args.prev === undefined) return 1;
-  if (!last) return event.attempt;
-  switch (event.type) {
-    case 'WAITING':
-      return last.type === 'WAITING' ? last.attempt : last.attempt + 1;
-    case 'ACTIVE':
-      return last.type === 'WAITING' ? last.attempt : last.attempt + 1;
-    case 'STALLED':
+export function sequenced(name: BullEventName | 'added', args: BullEventArgs, last: LastSeen | undefined): LastSeen | null {
+  // A new job (ids may be reused after a removal: it starts again from 1).
+  if (name === 'added' || (name === 'waiting' && args.prev === undefined)) return { attempt: 1, type: 'WAITING', unstarted: true };
+  if (!last) return null;
+  switch (name) {
+    case 'waiting':
+      if (last.unstarted) return last;
+      return { attempt: last.type === 'WAITING' ? last.attempt : last.attempt + 1, type: 'WAITING' };
+    case 'delayed':
+      // Delayed before its first run (added with a delay) it waits for attempt 1; otherwise an attempt ran
+      // (its ACTIVE may have been lost) and this is the backoff before the next.
+      return last.unstarted ? last : { attempt: last.attempt, type: 'RETRYING' };
+    case 'active':
+      return { attempt: last.type === 'WAITING' ? last.attempt : last.attempt + 1, type: 'ACTIVE' };
+    case 'progress':
+      return { attempt: ENDS.has(last.type) ? last.attempt + 1 : last.attempt, type: 'PROGRESS' };
+    case 'completed':
+      return { attempt: last.attempt, type: 'COMPLETED' };
+    case 'failed':
+      return { attempt: last.attempt, type: 'FAILED' };
+    case 'stalled':
       // BullMQ moves a stalled job back to wait (WAITING for the next attempt) before it reports the stall.
-      return last.type === 'WAITING' ? Math.max(1, last.attempt - 1) : last.attempt;
-    default:
-      return ENDS.has(last.type) && event.type === 'PROGRESS' ? last.attempt + 1 : last.attempt;
+      return { attempt: last.type === 'WAITING' ? Math.max(1, last.attempt - 1) : last.attempt, type: 'STALLED' };
   }
 }

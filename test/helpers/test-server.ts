@@ -14,6 +14,8 @@ export async function cloneTemplateDatabase(): Promise<string> {
   const adminUrl = inject('pgAdminUrl');
   const name = `gp_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
+  // A failure of the session shows as the rejected statement; without a listener it would also be an uncaught 'error'.
+  client.on('error', () => {});
   await client.connect();
   try {
     // Concurrent clones of one template can collide briefly on its lock; retry a few times.
