@@ -1,5 +1,7 @@
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
+import { createLogger } from '../logger.js';
+import { loggedClientClass } from './logged-client.js';
 import type { Tables } from './tables.js';
 
 // numeric and bigint arrive as strings by default; every value we keep fits a double.
@@ -19,6 +21,12 @@ export interface DatabaseOptions {
   statementTimeoutMs: number;
   connectTimeoutMs: number;
   applicationName?: string;
+  /**
+   * Told about a connection that failed outside any statement (Postgres restarted or
+   * failed over, an admin terminated the session). The pool drops that connection and
+   * opens a new one on the next checkout; the process must not die of it.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -30,6 +38,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+function defaultConnectionErrorLog(): (error: Error) => void {
+  const logger = createLogger('warn');
+  return (error) => logger.warn({ err: error }, 'Postgres connection failed; the pool replaces it');
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -37,7 +50,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
     application_name: options.applicationName ?? 'graphpulse',
+    Client: loggedClientClass(options.onConnectionError ?? defaultConnectionErrorLog()),
   });
+  // pg-pool re-emits an idle client's error here; the client's own listener has logged it.
+  pool.on('error', () => {});
   const observers = new Set<QueryObserver>();
   const stats = { queries: 0, errors: 0 };
   const db = new Kysely<Tables>({

@@ -15,6 +15,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { Config } from '../config.js';
+import { loggedClientClass } from '../db/logged-client.js';
 import type { JobData } from './job-kinds.js';
 
 export type AnyJob = Job<JobData, unknown, string>;
@@ -56,8 +57,8 @@ function redisOptions(url: string): ConnectionOptions & Record<string, unknown> 
 }
 
 /** BullMQ's tables, created or upgraded once per start on one dedicated session (its advisory lock serialises instances). */
-async function migratePostgres(connectionString: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString, application_name: 'graphpulse:jobs-migrate' });
+async function migratePostgres(connectionString: string, schema: string, Client: typeof pg.Client): Promise<void> {
+  const client = new Client({ connectionString, application_name: 'graphpulse:jobs-migrate' });
   await client.connect();
   try {
     await runMigrations(client, schema);
@@ -66,7 +67,8 @@ async function migratePostgres(connectionString: string, schema: string): Promis
   }
 }
 
-export async function openJobBackend(config: Config, postgresUrl: string): Promise<JobBackend> {
+/** `onConnectionError` hears about Postgres connections of BullMQ's pools that fail (a restart); they are replaced. */
+export async function openJobBackend(config: Config, postgresUrl: string, onConnectionError: (error: Error) => void): Promise<JobBackend> {
   const factory = (config.REDIS_URL ? createRedisBackend : createPostgresBackend) as unknown as BackendFactory<IQueueBackend, unknown>;
   let producer: unknown;
   let consumer: unknown;
@@ -76,8 +78,10 @@ export async function openJobBackend(config: Config, postgresUrl: string): Promi
     producer = { ...base, maxRetriesPerRequest: 1 };
     consumer = { ...base, maxRetriesPerRequest: null };
   } else {
-    await migratePostgres(postgresUrl, config.JOB_PG_SCHEMA);
-    const connection = (max: number) => ({ connectionString: postgresUrl, schema: config.JOB_PG_SCHEMA, max, application_name: 'graphpulse:jobs' });
+    const Client = loggedClientClass(onConnectionError);
+    await migratePostgres(postgresUrl, config.JOB_PG_SCHEMA, Client);
+    // `Client` reaches BullMQ's pg.Pool through its pool options: see loggedClientClass for why.
+    const connection = (max: number) => ({ connectionString: postgresUrl, schema: config.JOB_PG_SCHEMA, max, application_name: 'graphpulse:jobs', Client });
     producer = connection(4);
     consumer = connection(4);
   }

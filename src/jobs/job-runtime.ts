@@ -34,7 +34,9 @@ export interface JobsOptions {
  */
 export async function startJobs({ services, schema, postgresUrl, runWorkers }: JobsOptions): Promise<Jobs> {
   const { config, logger } = services;
-  const backend = await openJobBackend(config, postgresUrl);
+  const backend = await openJobBackend(config, postgresUrl, (error) =>
+    logger.warn({ err: error }, 'job backend Postgres connection failed; its pool replaces it'),
+  );
   const queues = new JobQueues(backend, kindPolicies(config.JOB_RETRY), config);
   const channels = new Map<QueueName, QueueChannel>();
   let workers: JobWorkers | null = null;
