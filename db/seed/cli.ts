@@ -80,7 +80,8 @@ async function main(): Promise<number> {
   let server: PostgresServer | undefined;
   let database: Database | undefined;
   try {
-    server = await providePostgres(config, logger);
+    // Attaches to a running API's embedded database; starts one itself when none runs.
+    server = await providePostgres(config, logger, 'tool');
     database = createDatabase({
       connectionString: server.connectionString,
       poolMax: 4,
