@@ -27,6 +27,8 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { createApollo } from './http/apollo.js';
 import { graphqlHandler } from './http/graphql-handler.js';
 import { healthz, readyz } from './http/health.js';
+import { DatabaseProbe } from './db/database-probe.js';
+import { StopList } from './stop-list.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { buildGraphqlSchema } from './schema/build-schema.js';
@@ -42,7 +44,12 @@ export interface App {
   url: string;
   /** Set on the first start of a database without ADMIN_API_KEY: shown once, never stored. */
   createdAdminKey: string | null;
+  /** First phase of a shutdown: /readyz answers 503 from now on; nothing else changes yet. */
+  beginShutdown(): void;
+  /** Stops every part (beginShutdown included), in reverse order of start. */
   stop(): Promise<void>;
+  /** Parts whose stop has not finished yet, by name (the log line of a forced exit names them). */
+  pendingStops(): string[];
 }
 
 export interface AppOptions {
@@ -57,31 +64,43 @@ export interface AppOptions {
  */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
-    }
+  const lifecycle = { shuttingDown: false };
+  const beginShutdown = () => {
+    lifecycle.shuttingDown = true;
   };
+  const stops = new StopList(logger);
+  const stopAll = async () => {
+    beginShutdown();
+    await stops.stopAll();
+  };
+  const handle = (services: Services, url: string, createdAdminKey: string | null): App => ({
+    services,
+    url,
+    createdAdminKey,
+    beginShutdown,
+    stop: stopAll,
+    pendingStops: () => stops.pending(),
+  });
   try {
-    const postgres: PostgresServer = await providePostgres(config, logger);
-    stops.push(() => postgres.stop());
+    const postgres: PostgresServer = await providePostgres(config, logger, options.role === 'worker' ? 'worker' : 'api');
+    stops.push('postgres server', () => postgres.stop());
     const database = createDatabase({
       connectionString: postgres.connectionString,
       poolMax: config.DB_POOL_MAX,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      onConnectionError: (error) => logger.warn({ err: error }, 'Postgres connection failed; the pool replaces it'),
     });
-    database.pool.on('error', (error) => logger.error({ err: error }, 'idle Postgres connection failed'));
-    stops.push(() => database.close());
+    stops.push('database pool', () => database.close());
 
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const { createdKey } = await ensureAdminKey(database.db, config.ADMIN_API_KEY);
-    if (config.SEED === 'demo') await seedIfEmpty(database, config, logger);
+    // Only the API seeds: a worker attached to it must not race its first seed.
+    if (config.SEED === 'demo' && options.role !== 'worker') await seedIfEmpty(database, config, logger);
 
     const cacheRuntime = await createCache(config, logger);
-    stops.push(() => cacheRuntime.close());
+    stops.push('cache (Redis connections)', () => cacheRuntime.close());
     const { cache, bus } = cacheRuntime;
     const principals = new PrincipalCache(database.db);
     if (bus) {
@@ -106,26 +125,26 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         await cache.invalidate(tagsForWrite(write));
       },
     };
-    stops.push(() => services.ingest.invalidations.close());
+    stops.push('ingest invalidations', () => services.ingest.invalidations.close());
     const schema = await buildGraphqlSchema();
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
     const cachedFields = applyCachedFields(schema, cache, schemaVersion);
     // After applyCachedFields, so resolver timings include cache hits.
     const instrumentation = instrumentApp(metrics, schema, services);
-    stops.push(() => instrumentation.stop());
+    stops.push('metrics instrumentation', () => instrumentation.stop());
     // Any statement outside a @cached field's computation makes the request's response not storable whole.
     database.observe(() => noteDataAccess());
     const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
     // After the schema (warming runs queries through it); stopped after HTTP and WebSocket, before cache and database.
     const jobs = await startJobs({ services, schema, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
-    stops.push(() => jobs.close());
+    stops.push('jobs (workers, queue events, producers)', () => jobs.close());
     services.jobs = jobs;
     services.queues = jobs.admin;
     if (options.role === 'worker') {
       logger.info({ backend: jobs.backend }, 'graphpulse worker is running');
-      return { services, url: '', createdAdminKey: createdKey, stop: stopAll };
+      return handle(services, '', createdKey);
     }
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
@@ -138,15 +157,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       graphqlWs.plugin,
     ]);
     await apollo.start();
-    stops.push(() => apollo.stop());
+    stops.push('HTTP listener and in-flight requests', () => apollo.stop());
     // Before Apollo drains HTTP: subscribers are told "going away" (1001) and reconnect elsewhere.
-    stops.push(() => graphqlWs.dispose());
+    stops.push('WebSocket subscriptions', () => graphqlWs.dispose());
     const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
     const documentLimits = new DocumentLimits(limitsFrom(config));
     routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits));
     routes['/metrics'] = instrumentation.metricsRoute;
     routes['/healthz'] = healthz;
-    routes['/readyz'] = readyz(services, () => ({ cache: cacheRuntime.status() }));
+    const probe = new DatabaseProbe(postgres.connectionString, logger);
+    stops.push('readiness probe', () => probe.close());
+    routes['/readyz'] = readyz(probe, lifecycle, () => ({ cache: cacheRuntime.status() }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -154,8 +175,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
     const { port } = httpServer.address() as AddressInfo;
     const url = `http://${config.HOST}:${port}/graphql`;
+    postgres.share();
     logger.info({ url, embedded: config.embedded }, 'graphpulse is serving');
-    return { services, url, createdAdminKey: createdKey, stop: stopAll };
+    return handle(services, url, createdKey);
   } catch (error) {
     await stopAll();
     throw error;

@@ -50,7 +50,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
 
-const envSchema = z.object({
+const envSchema = z
+  .object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
@@ -128,9 +129,26 @@ const envSchema = z.object({
   JOB_KEEP_HOURS: positiveInt.default(7 * 24),
   /** Rows cleanupEvents deletes per statement, so a big cleanup never holds long locks. */
   CLEANUP_BATCH_SIZE: positiveInt.max(100_000).default(5_000),
+  /**
+   * SIGTERM/SIGINT: the process exits within this bound whatever Redis and Postgres do —
+   * 0 when everything drained and closed, 1 when the deadline forced it (the log names
+   * what did not close). Includes SHUTDOWN_DELAY_MS. Default 10 s.
+   */
+  SHUTDOWN_GRACE_MS: positiveInt.max(600_000).default(10_000),
+  /**
+   * After SIGTERM, /readyz answers 503 at once and the listener closes only after this
+   * delay, so a load balancer takes the instance out of rotation first. Default 0.
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /** `npm run worker` in embedded mode: how long it waits for an API process on the same DATA_DIR (then exit 2). */
+  WORKER_ATTACH_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   /** Postgres schema of BullMQ's own tables when REDIS_URL is unset. */
   JOB_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier').default('bullmq'),
-});
+  })
+  .refine((env) => env.SHUTDOWN_DELAY_MS < env.SHUTDOWN_GRACE_MS, {
+    path: ['SHUTDOWN_DELAY_MS'],
+    message: 'must be less than SHUTDOWN_GRACE_MS (the delay is part of the grace period)',
+  });
 
 export type Config = Readonly<
   Omit<z.infer<typeof envSchema>, 'SEED'> & {

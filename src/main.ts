@@ -1,7 +1,7 @@
 import { startApp } from './app.js';
 import { configOrExit, runUntilSignalled } from './process-entry.js';
 
-/** `npm start`: the API process. SIGTERM/SIGINT drain in-flight requests, then stop every part and exit 0. */
+/** `npm start`: the API process. SIGTERM/SIGINT: not ready at once, drain in-flight requests, stop every part, exit 0 (1 if SHUTDOWN_GRACE_MS ran out). */
 const config = configOrExit();
 await runUntilSignalled(
   'graphpulse',

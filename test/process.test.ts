@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/db/embedded-postgres.js';
+import { isAlive, postmasterPidOf, startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
 
 /**
  * The real entry point (`src/main.ts`) as a child process against its own embedded
@@ -12,76 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * request in flight, and a restart that reuses the data.
  */
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
 let dataDir: string;
-const children: Running[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Env for the child: the parent's PATH and HOME only, so no DATABASE_URL/REDIS_URL/ADMIN_API_KEY leaks in. */
-function childEnv(port: number): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
+function startMain(port: number): EntryProcess {
+  return startEntry('start', {
     DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
     DEMO_SCALE: '0.01',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     EMBEDDED_PG_FAST: 'true',
-  };
-}
-
-function startMain(port: number): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: process.cwd(), env: childEnv(port) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const running = { child, stdout: () => stdout, stderr: () => stderr, exited };
-  children.push(running);
-  return running;
-}
-
-async function waitForOutput(running: Running, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = running.stdout().match(pattern);
-    if (match) return match;
-    if (running.child.exitCode !== null) {
-      throw new Error(`main.ts exited with ${running.child.exitCode} before printing ${pattern}\nstdout: ${running.stdout()}\nstderr: ${running.stderr()}`);
-    }
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms\nstdout: ${running.stdout()}\nstderr: ${running.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function exitCodeWithin(running: Running, timeoutMs: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`main.ts did not exit within ${timeoutMs} ms\nstderr: ${running.stderr()}`)), timeoutMs);
   });
-  try {
-    return await Promise.race([running.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function storesTotal(url: string, key: string): Promise<{ status: number; totalCount?: number; body: unknown }> {
@@ -107,12 +49,15 @@ function postgresFor(dir: string): string[] {
 
 /**
  * A POST whose body arrives in two parts: the request is in flight (headers read,
- * body pending) until `finish()` sends the rest.
+ * body pending) until `finish()` sends the rest. `inFlight` resolves when the server has
+ * read the headers (it answers `Expect: 100-continue`), so no test waits by the clock.
  */
 function slowRequest(url: string, key: string) {
   const body = Buffer.from(JSON.stringify({ query: '{ stores(first: 5) { totalCount edges { node { id name } } } }' }));
   const target = new URL(url);
   let finish!: () => void;
+  let markInFlight!: () => void;
+  const inFlight = new Promise<void>((resolve) => (markInFlight = resolve));
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = httpRequest(
       {
@@ -120,7 +65,7 @@ function slowRequest(url: string, key: string) {
         port: target.port,
         path: target.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}` },
+        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}`, expect: '100-continue' },
       },
       (res) => {
         let text = '';
@@ -130,10 +75,14 @@ function slowRequest(url: string, key: string) {
       },
     );
     req.on('error', reject);
-    req.write(body.subarray(0, 10));
+    req.on('continue', () => {
+      req.write(body.subarray(0, 10));
+      markInFlight();
+    });
+    req.flushHeaders();
     finish = () => req.end(body.subarray(10));
   });
-  return { response, finish: () => finish() };
+  return { response, inFlight, finish: () => finish() };
 }
 
 beforeAll(() => {
@@ -141,24 +90,10 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const running of children) {
-    if (running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    }
-  }
+  await stopAllEntries();
   // A killed main.ts would leave its postmaster behind: stop it by the pid it recorded.
-  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 'SIGQUIT');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  const pid = postmasterPidOf(join(dataDir, 'pg'));
+  if (pid && isAlive(pid)) process.kill(pid, 'SIGQUIT');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -169,7 +104,7 @@ describe('main.ts as a process', () => {
   it('first start: creates, seeds, prints the URL and an admin key once, serves, and drains on SIGTERM', async () => {
     const port = await freePort();
     const running = startMain(port);
-    const [, url] = await waitForOutput(running, /GraphQL at (http:\/\/\S+)/, 60_000);
+    const [, url] = await running.waitForOutput(/GraphQL at (http:\/\/\S+)/, 60_000);
     expect(url).toBe(`http://127.0.0.1:${port}/graphql`);
     const keyLine = running.stdout().match(/Admin API key[^:]*:\s*(\S+)/);
     expect(keyLine, running.stdout()).not.toBeNull();
@@ -190,10 +125,10 @@ describe('main.ts as a process', () => {
     // A request in flight when SIGTERM arrives still gets its answer.
     const slow = slowRequest(url, adminKey);
     slow.response.catch(() => undefined); // awaited below; keeps an early assertion failure from leaving it unhandled
-    await new Promise((r) => setTimeout(r, 200));
-    running.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(running.child.exitCode, `exited before the in-flight request finished; stderr: ${running.stderr()}`).toBeNull();
+    await slow.inFlight;
+    running.signal('SIGTERM');
+    await running.waitForOutput(/shutting down/, 10_000);
+    expect(await Promise.race([running.exited.then(() => 'exited'), Promise.resolve('running')]), 'exited before the in-flight request finished').toBe('running');
     slow.finish();
     const answer = await slow.response;
     expect(answer.status, answer.text).toBe(200);
@@ -201,7 +136,7 @@ describe('main.ts as a process', () => {
     expect(parsed.errors).toBeUndefined();
     expect(parsed.data?.stores.totalCount).toBe(firstTotal);
 
-    expect(await exitCodeWithin(running, 30_000), running.stderr()).toBe(0);
+    expect((await running.exitWithin(30_000)).code, running.stderr()).toBe(0);
     expect(postgresFor(dataDir)).toEqual([]);
   }, 120_000);
 
@@ -209,15 +144,15 @@ describe('main.ts as a process', () => {
     expect(adminKey, 'first start must have run').not.toBe('');
     const port = await freePort();
     const running = startMain(port);
-    const [, url] = await waitForOutput(running, /GraphQL at (http:\/\/\S+)/, 60_000);
+    const [, url] = await running.waitForOutput(/GraphQL at (http:\/\/\S+)/, 60_000);
     expect(running.stdout()).not.toContain('Admin API key');
 
     const stores = await storesTotal(url, adminKey);
     expect(stores.status, JSON.stringify(stores.body)).toBe(200);
     expect(stores.totalCount).toBe(firstTotal);
 
-    running.child.kill('SIGTERM');
-    expect(await exitCodeWithin(running, 30_000), running.stderr()).toBe(0);
+    running.signal('SIGTERM');
+    expect((await running.exitWithin(30_000)).code, running.stderr()).toBe(0);
     expect(postgresFor(dataDir)).toEqual([]);
   }, 120_000);
 });

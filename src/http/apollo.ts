@@ -31,6 +31,9 @@ export function createApollo(
     includeStacktraceInErrorResponses: !production && services.config.NODE_ENV !== 'test',
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] }, // a Bearer key forces a CORS preflight: GET with a key is safe
     allowBatchedHttpRequests: false,
+    // The process entry owns signals and the shutdown phases (src/process-entry.ts); Apollo's
+    // own handler would stop it out of order and re-raise the signal.
+    stopOnTerminationSignals: false,
     // Introspection is decided per caller (admins only in production) by securityPlugin.
     introspection: true,
     parseOptions: { maxTokens: limits.maxTokens },

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sql } from 'kysely';
-import type { Services } from '../services.js';
+import type { DatabaseProbe } from '../db/database-probe.js';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -12,15 +11,22 @@ export function healthz(_req: IncomingMessage, res: ServerResponse): void {
   send(res, 200, { status: 'ok' });
 }
 
-/** Readiness: the database answers; degraded parts (e.g. Redis) are reported without failing. */
-export function readyz(services: Services, extraChecks: () => Record<string, unknown> = () => ({})) {
+/**
+ * Readiness for load balancers: 503 from the moment a shutdown begins (so traffic moves
+ * away before the listener closes) and while Postgres does not answer within 1 s;
+ * degraded parts (Redis) are reported with 200.
+ */
+export function readyz(probe: DatabaseProbe, lifecycle: { shuttingDown: boolean }, details: () => Record<string, unknown> = () => ({})) {
   return async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    try {
-      await sql`SELECT 1`.execute(services.database.db);
-      send(res, 200, { status: 'ready', database: 'ok', ...extraChecks() });
-    } catch (error) {
-      services.logger.warn({ err: error }, 'readiness check failed: database');
-      send(res, 503, { status: 'unavailable', database: 'unreachable', ...extraChecks() });
+    if (lifecycle.shuttingDown) {
+      send(res, 503, { status: 'shutting-down', ...details() });
+      return;
     }
+    const databaseUp = await probe.check();
+    if (lifecycle.shuttingDown) {
+      send(res, 503, { status: 'shutting-down', ...details() });
+      return;
+    }
+    send(res, databaseUp ? 200 : 503, { status: databaseUp ? 'ready' : 'unavailable', database: databaseUp ? 'ok' : 'unreachable', ...details() });
   };
 }
