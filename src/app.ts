@@ -25,6 +25,7 @@ import { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
 import { StoreDirectory } from './ingest/store-directory.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { createApollo } from './http/apollo.js';
+import { CompiledExecution } from './execution/compiled-executor.js';
 import { graphqlHandler } from './http/graphql-handler.js';
 import { healthz, readyz } from './http/health.js';
 import { DatabaseProbe } from './db/database-probe.js';
@@ -149,13 +150,20 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
     const graphqlWs = attachGraphqlWs(httpServer, schema, services);
-    const apollo: ApolloServer<RequestContext> = createApollo(schema, httpServer, services, [
-      cacheReportPlugin(),
-      // Without the hot path nothing would read operation entries: do not store them.
-      ...(config.HOT_PATH ? [operationStorePlugin(operations)] : []),
-      ...instrumentation.plugins,
-      graphqlWs.plugin,
-    ]);
+    const execution = config.EXECUTOR === 'jit' ? new CompiledExecution(schema, logger) : null;
+    const apollo: ApolloServer<RequestContext> = createApollo(
+      schema,
+      httpServer,
+      services,
+      [
+        cacheReportPlugin(),
+        // Without the hot path nothing would read operation entries: do not store them.
+        ...(config.HOT_PATH ? [operationStorePlugin(operations)] : []),
+        ...instrumentation.plugins,
+        graphqlWs.plugin,
+      ],
+      execution,
+    );
     await apollo.start();
     stops.push('HTTP listener and in-flight requests', () => apollo.stop());
     // Before Apollo drains HTTP: subscribers are told "going away" (1001) and reconnect elsewhere.

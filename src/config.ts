@@ -92,6 +92,12 @@ const envSchema = z
   METRICS_ENABLED: bool.default(true),
   /** Statements at least this slow (ms) are listed in Metrics.database.slowQueries and logged as warnings. */
   SLOW_QUERY_MS: positiveInt.default(200),
+  /**
+   * How operations execute: `jit` compiles each validated document once (graphql-jit) and
+   * falls back to graphql-js for a document it cannot compile; `graphql-js` always
+   * interprets (the reference the differential test compares against). Default jit.
+   */
+  EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   /** Serve fully cached operations from stored bytes before Apollo (off only to measure the per-field path). */
   HOT_PATH: bool.default(true),
   /** Pre-execution limits (abuse resistance); the defaults admit every README example. */

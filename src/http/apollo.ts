@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../context.js';
 import type { Services } from '../services.js';
+import type { CompiledExecution } from '../execution/compiled-executor.js';
 import { formatError } from './format-error.js';
 import { requestPlugin } from './request-plugin.js';
 import { limitsFrom } from '../security/limits.js';
@@ -20,11 +21,13 @@ export function createApollo(
   httpServer: Server,
   services: Services,
   extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
+  execution: CompiledExecution | null = null,
 ): ApolloServer<RequestContext> {
   const production = services.config.NODE_ENV === 'production';
   const limits = limitsFrom(services.config);
   return new ApolloServer<RequestContext>({
-    schema,
+    // Compiled execution enters through Apollo's executor seam (see CompiledExecution).
+    ...(execution ? { gateway: execution.gateway() } : { schema }),
     formatError,
     // Our config, not process.env, decides the landing page and defaults.
     nodeEnv: services.config.NODE_ENV,
