@@ -9,13 +9,12 @@ import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { providePostgres, type PostgresServer } from './db/postgres-server.js';
 import { seedDatabase } from '../db/seed/seed-database.js';
-import { applyCachedFields } from './cache/cached-field.js';
+import { composeFieldResolvers } from './execution/field-resolvers.js';
 import { hashOf } from './cache/keys.js';
 import { cacheReportPlugin } from './cache/cache-report.plugin.js';
 import { createCache } from './cache/create-cache.js';
 import { tagsForWrite } from './cache/write-tags.js';
 import { RateLimiter } from './security/rate-limiter.js';
-import { noteDataAccess } from './cache/access-tracker.js';
 import { HotPath } from './hot-path/hot-path.js';
 import { DocumentLimits } from './security/document-limits.js';
 import { limitsFrom } from './security/limits.js';
@@ -109,7 +108,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       bus.onMessage((message) => message.kind === 'keys-revoked' && principals.clear());
     }
     // Queue counts are read through services at each use: the jobs part may set services.queues later.
-    const metrics = new MetricsRegistry({ database, cache, slowQueryMs: config.SLOW_QUERY_MS, logger, queues: () => services.queues });
+    const schema = await buildGraphqlSchema();
+    const execution = config.EXECUTOR === 'jit' ? new CompiledExecution(schema, logger) : null;
+    const metrics = new MetricsRegistry({
+      database,
+      cache,
+      slowQueryMs: config.SLOW_QUERY_MS,
+      logger,
+      queues: () => services.queues,
+      execution: execution?.stats ?? null,
+    });
     const services: Services = {
       config,
       logger,
@@ -127,17 +135,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       },
     };
     stops.push('ingest invalidations', () => services.ingest.invalidations.close());
-    const schema = await buildGraphqlSchema();
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
-    const cachedFields = applyCachedFields(schema, cache, schemaVersion);
-    // After applyCachedFields, so resolver timings include cache hits.
-    const instrumentation = instrumentApp(metrics, schema, services);
+    const fields = composeFieldResolvers(schema, { cache, schemaVersion, timings: config.METRICS_ENABLED ? metrics.resolvers : null });
+    const instrumentation = instrumentApp(metrics, services);
     stops.push('metrics instrumentation', () => instrumentation.stop());
-    // Any statement outside a @cached field's computation makes the request's response not storable whole.
-    database.observe(() => noteDataAccess());
     const operations = new OperationCache(cache, schemaVersion);
-    logger.debug({ fields: cachedFields.map((f) => f.coordinate) }, '@cached fields wrapped');
+    logger.debug({ cached: fields.cached.map((f) => f.coordinate), timed: fields.timed.length }, 'field resolvers composed');
     // After the schema (warming runs queries through it); stopped after HTTP and WebSocket, before cache and database.
     const jobs = await startJobs({ services, schema, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
     stops.push('jobs (workers, queue events, producers)', () => jobs.close());
@@ -150,7 +154,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const httpServer: Server = createHttpServer(routes, logger);
     const graphqlWs = attachGraphqlWs(httpServer, schema, services);
-    const execution = config.EXECUTOR === 'jit' ? new CompiledExecution(schema, logger) : null;
     const apollo: ApolloServer<RequestContext> = createApollo(
       schema,
       httpServer,

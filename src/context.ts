@@ -1,8 +1,18 @@
 import type { Principal } from './auth/principal.js';
 import type { Services } from './services.js';
-import type { AccessRecord } from './cache/access-tracker.js';
 import type { CacheOutcome } from './cache/cache.js';
+import type { Db } from './db/database.js';
 import { LoaderRegistry } from './loaders/loader-registry.js';
+import { READERS } from './schema/auth-checker.js';
+
+/**
+ * Whether a request read data outside every @cached field's computation: then its
+ * response is not stored whole as an operation entry (the hot path would serve data no
+ * tag invalidates).
+ */
+export interface AccessRecord {
+  uncached: boolean;
+}
 
 /** What every resolver sees: who calls, this request's loaders, and the process's services. */
 export interface RequestContext {
@@ -12,21 +22,89 @@ export interface RequestContext {
    * without a valid key before it runs); root fields then answer UNAUTHENTICATED.
    */
   principal: Principal | null;
-  loaders: LoaderRegistry;
+  /** The principal may read analytics (VIEWER, ADMIN): decided once per request. */
+  readonly reader: boolean;
+  /**
+   * This request's DataLoaders, and its database. Both are data access: reaching for them
+   * outside a @cached computation marks the request `access.uncached`.
+   */
+  readonly loaders: LoaderRegistry;
+  readonly db: Db;
   services: Services;
   /** What each @cached field did in this request, for extensions.cache and X-Cache. */
   cacheOutcomes: CacheOutcome[];
-  /** Whether anything read data outside a @cached field (then the response is not stored whole). */
   access: AccessRecord;
+  /** True in the context a @cached field's computation runs with (see withinCachedField). */
+  readonly insideCached: boolean;
   /** ms epoch the request started: an operation entry is refused if its tags were invalidated since. */
   startedAt: number;
+  /**
+   * The operation's cost once the security plugin accepted it (before any resolver runs);
+   * read by whoever needs it (extensions.cost, the operation store) so no plugin depends
+   * on another's place in the list.
+   */
+  cost: { requested: number; limit: number } | null;
 }
 
-export function createRequestContext(
-  services: Services,
-  principal: Principal | null,
-  requestId: string,
-  access: AccessRecord = { uncached: false },
-): RequestContext {
-  return { requestId, principal, loaders: new LoaderRegistry(), services, cacheOutcomes: [], access, startedAt: Date.now() };
+/**
+ * A request's context. "Was everything read inside a cached computation?" is carried
+ * here, not in AsyncLocalStorage (whose promise hooks cost every request): a cached
+ * field runs its resolver with withinCachedField(ctx), a view of the same context whose
+ * `insideCached` is true, and the data-access getters consult it. DataLoader batches
+ * run later, outside any call stack, so they are marked where they are asked for
+ * (`ctx.loaders`), never where they run.
+ */
+export function createRequestContext(services: Services, principal: Principal | null, requestId: string, access: AccessRecord = { uncached: false }): RequestContext {
+  return new RequestContextValue(services, principal, requestId, access);
+}
+
+/**
+ * The getters live on the prototype: Apollo copies a context's own properties into a
+ * fresh object of the same prototype for each operation, which would turn getters that
+ * were own properties into plain values (and read them while copying).
+ */
+class RequestContextValue implements RequestContext {
+  readonly reader: boolean;
+  readonly insideCached: boolean = false;
+  cacheOutcomes: CacheOutcome[] = [];
+  startedAt = Date.now();
+  cost: { requested: number; limit: number } | null = null;
+  private readonly loaderRegistry = new LoaderRegistry();
+
+  constructor(
+    public services: Services,
+    public principal: Principal | null,
+    public requestId: string,
+    public access: AccessRecord,
+  ) {
+    this.reader = principal !== null && READERS.includes(principal.role);
+  }
+
+  get loaders(): LoaderRegistry {
+    noteUncachedWork(this);
+    return this.loaderRegistry;
+  }
+
+  get db(): Db {
+    noteUncachedWork(this);
+    return this.services.database.db;
+  }
+}
+
+const cachedViews = new WeakMap<RequestContext, RequestContext>();
+
+/** The context a @cached field's computation runs with: the same request, its reads covered by the field's entry. */
+export function withinCachedField(ctx: RequestContext): RequestContext {
+  if (ctx.insideCached) return ctx;
+  let view = cachedViews.get(ctx);
+  if (!view) {
+    view = Object.create(ctx, { insideCached: { value: true } }) as RequestContext;
+    cachedViews.set(ctx, view);
+  }
+  return view;
+}
+
+/** Marks the request as having read data outside any cached computation (e.g. a non-cached field that does work). */
+export function noteUncachedWork(ctx: RequestContext): void {
+  if (!ctx.insideCached) ctx.access.uncached = true;
 }

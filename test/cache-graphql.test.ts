@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { applyCachedFields } from '../src/cache/cached-field.js';
+import { composeFieldResolvers } from '../src/execution/field-resolvers.js';
 import { hashOf } from '../src/cache/keys.js';
 import { warmCache } from '../src/cache/warm-cache.js';
 import type { Db } from '../src/db/database.js';
@@ -442,7 +442,7 @@ describe('warmCache', () => {
     // The server's schema is not exposed; an identical one wrapped with the server's cache
     // yields the same keys (same schema version, same field coordinates).
     const schema = await buildGraphqlSchema();
-    applyCachedFields(schema, server.app.services.cache, hashOf(printSchemaWithDirectives(schema)).slice(0, 8));
+    composeFieldResolvers(schema, { cache: server.app.services.cache, schemaVersion: hashOf(printSchemaWithDirectives(schema)).slice(0, 8), timings: null });
     const warmRange = range(150, 140);
     const result = await warmCache(schema, server.app.services, { storeIds: [stores[1]], ranges: [warmRange] });
     expect(result).toMatchObject({ stores: 1, ranges: 1 });

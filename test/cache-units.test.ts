@@ -1,7 +1,8 @@
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import type { CacheEntry } from '../src/cache/cache.js';
-import { applyCachedFields, readCachedDirective } from '../src/cache/cached-field.js';
+import { readCachedDirective } from '../src/cache/cached-field.js';
+import { composeFieldResolvers } from '../src/execution/field-resolvers.js';
 import { hashOf, stableJson } from '../src/cache/keys.js';
 import { MemoryStore } from '../src/cache/memory-store.js';
 import { compileTagTemplate, rangeBuckets } from '../src/cache/tags.js';
@@ -42,13 +43,13 @@ describe('@cached: a bad directive fails at start with the field coordinate', ()
   ])('%s', (_name, directive, message) => {
     const { schema, store, field } = schemaWith(directive);
     expect(() => readCachedDirective(store, field, schema)).toThrow(message);
-    // The start path (applyCachedFields over the whole schema) fails the same way.
-    expect(() => applyCachedFields(schema, l1Cache(), 'test')).toThrow(message);
+    // The start path (composeFieldResolvers over the whole schema) fails the same way.
+    expect(() => composeFieldResolvers(schema, { cache: l1Cache(), schemaVersion: 'test', timings: null })).toThrow(message);
   });
 
   it('refuses @cached on a mutation field, naming it', () => {
     const { schema } = schemaWith('', '@cached(ttl: 10)');
-    expect(() => applyCachedFields(schema, l1Cache(), 'test')).toThrow(/Mutation\.touch.*never cached/);
+    expect(() => composeFieldResolvers(schema, { cache: l1Cache(), schemaVersion: 'test', timings: null })).toThrow(/Mutation\.touch.*never cached/);
   });
 
   it('compileTagTemplate names the coordinate it was given', () => {
@@ -69,7 +70,7 @@ describe('@cached: a bad directive fails at start with the field coordinate', ()
 
   it('the real schema wraps every analytic field of the spine', async () => {
     const schema = await buildGraphqlSchema();
-    const applied = applyCachedFields(schema, l1Cache(), 'test');
+    const applied = composeFieldResolvers(schema, { cache: l1Cache(), schemaVersion: 'test', timings: null }).cached;
     const coordinates = applied.map((c) => c.coordinate);
     expect(coordinates).toEqual(
       expect.arrayContaining([

@@ -93,6 +93,21 @@ describe('operation hot path', () => {
     expect(second.headers.get('etag')).toBeNull();
   });
 
+  it('a loader shared by a cached and an uncached field still keeps the response out of the operation cache', async () => {
+    // store(id) (cached) and Customer.homeStore (not cached) load the same store through one
+    // DataLoader in one batch: the uncached field asked for it, so the response is not storable.
+    const { rows } = await sql<{ id: number; homeStoreId: number }>`SELECT id, home_store_id AS "homeStoreId" FROM customers WHERE home_store_id IS NOT NULL ORDER BY id LIMIT 1`.execute(
+      server.app.services.database.db,
+    );
+    const [{ id, homeStoreId: storeId }] = rows;
+    const body = JSON.stringify({ query: `{ store(id: "${storeId}") { name } customer(id: "${id}") { homeStore { name } } }` });
+    const first = await post(server, body, viewerKey);
+    expect(JSON.parse(first.raw.toString()).data.customer.homeStore.name).toBe(JSON.parse(first.raw.toString()).data.store.name);
+    const second = await post(server, body, viewerKey);
+    expect(isHotHit(second)).toBe(false);
+    expect(second.headers.get('etag')).toBeNull();
+  });
+
   it('a revoked key is refused on the hot path at once', async () => {
     const created = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'soon revoked', role: 'VIEWER' } })).createApiKey;
     await post(server, cardBody('1'), created.key);

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/database.js';
-import { findPrincipal, hashApiKey } from './api-keys.js';
+import { findPrincipal } from './api-keys.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -10,17 +10,21 @@ import type { Principal } from './principal.js';
  * if a revocation message is ever lost.
  */
 export class PrincipalCache {
+  /**
+   * Keyed by the key as presented: a hit costs a map lookup, not a sha256 per request (the
+   * hash is computed on a miss, to find the stored key). The raw keys stay in this
+   * process's memory only, as they already are while each request is handled.
+   */
   private readonly cache = new LRUCache<string, { principal: Principal | null }>({ max: 10_000, ttl: 30_000 });
 
   constructor(private readonly db: Db) {}
 
   async resolve(key: string): Promise<Principal | null> {
-    const hash = hashApiKey(key);
-    const hit = this.cache.get(hash);
+    const hit = this.cache.get(key);
     if (hit) return hit.principal;
     const principal = await findPrincipal(this.db, key);
     // Unknown keys are remembered briefly too, so a flood of bad keys does not reach Postgres.
-    this.cache.set(hash, { principal }, { ttl: principal ? undefined : 2_000 });
+    this.cache.set(key, { principal }, { ttl: principal ? undefined : 2_000 });
     return principal;
   }
 

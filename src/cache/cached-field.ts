@@ -1,7 +1,5 @@
 import {
-  defaultFieldResolver,
   getDirectiveValues,
-  isObjectType,
   type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
@@ -9,10 +7,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { scopeKey } from '../auth/principal.js';
-import type { RequestContext } from '../context.js';
-import { READERS } from '../schema/auth-checker.js';
+import { withinCachedField, type RequestContext } from '../context.js';
 import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
-import { insideCachedField } from './access-tracker.js';
 import { hashOf, stableJson } from './keys.js';
 import { compileTagTemplate, type TagTemplate } from './tags.js';
 import type { TieredCache } from './tiered-cache.js';
@@ -62,25 +58,12 @@ export function readCachedDirective(type: GraphQLObjectType, field: GraphQLField
 }
 
 /**
- * Wraps, once at start, every field that carries @cached. Resolvers stay free of
- * caching code. Only queries read or fill the cache; a caller without a reading role
- * goes straight to the resolver so its auth check answers.
+ * A @cached field's resolver: only queries read or fill the cache; a caller without a
+ * reading role goes straight to the resolver so its auth check answers. The resolver runs
+ * in the request's cached view (withinCachedField): its reads are covered by the entry.
+ * Installed by composeFieldResolvers (src/execution/field-resolvers.ts).
  */
-export function applyCachedFields(schema: GraphQLSchema, cache: TieredCache, schemaVersion: string): CachedFieldConfig[] {
-  const applied: CachedFieldConfig[] = [];
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    for (const field of Object.values(type.getFields())) {
-      const config = readCachedDirective(type, field, schema);
-      if (!config) continue;
-      field.resolve = cachedResolver(config, field.resolve ?? defaultFieldResolver, cache, schemaVersion);
-      applied.push(config);
-    }
-  }
-  return applied;
-}
-
-function cachedResolver(
+export function cachedResolver(
   config: CachedFieldConfig,
   resolve: GraphQLFieldResolver<unknown, RequestContext>,
   cache: TieredCache,
@@ -90,7 +73,7 @@ function cachedResolver(
   const fieldTag = `field:${config.coordinate}`;
   return (parent, args, ctx, info) => {
     const principal = ctx.principal;
-    if (info.operation.operation !== 'query' || !principal || !READERS.includes(principal.role)) {
+    if (info.operation.operation !== 'query' || !principal || !ctx.reader) {
       return resolve(parent, args, ctx, info);
     }
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
@@ -98,7 +81,7 @@ function cachedResolver(
     const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
     return cache
       .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
-        insideCachedField(() => resolve(parent, args, ctx, info)),
+        resolve(parent, args, withinCachedField(ctx), info),
       )
       .then(
         ({ value, outcome }) => {

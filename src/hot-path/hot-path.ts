@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/principal.js';
 import { scopeKey } from '../auth/principal.js';
-import { trackRequest } from '../cache/access-tracker.js';
 import { createRequestContext, type RequestContext } from '../context.js';
 import { prefersLandingPage, singleResultContentType } from '../http/response-content-type.js';
 import { READERS } from '../schema/auth-checker.js';
@@ -120,7 +119,8 @@ export class HotPath {
     this.refreshing.add(id);
     const access = { uncached: false };
     const contextValue = createRequestContext(this.services, principal, `refresh-${hash.slice(0, 8)}`, access);
-    trackRequest(access, () => this.apollo.executeOperation({ query: params.query, variables: params.variables, operationName: params.operationName }, { contextValue }))
+    this.apollo
+      .executeOperation({ query: params.query, variables: params.variables, operationName: params.operationName }, { contextValue })
       .catch((error: unknown) => this.services.logger.error({ err: error, operation: params.operationName }, 'operation refresh failed; serving the stale entry'))
       .finally(() => this.refreshing.delete(id));
   }

@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../context.js';
-import { READERS } from '../schema/auth-checker.js';
 import type { OperationCache } from './operation-cache.js';
 import { operationHash } from './operation-entry.js';
 
@@ -15,17 +14,18 @@ export function operationStorePlugin(operations: OperationCache): ApolloServerPl
       return {
         async willSendResponse({ response, contextValue, operation }) {
           const principal = contextValue.principal;
-          if (!principal || !READERS.includes(principal.role) || operation?.operation !== 'query' || !request.query) return;
+          if (!principal || !contextValue.reader || operation?.operation !== 'query' || !request.query) return;
           if (response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
           if (contextValue.access.uncached || contextValue.cacheOutcomes.length === 0) return;
           const result = response.body.singleResult;
-          const cost = (result.extensions?.cost as { requested?: number } | undefined)?.requested ?? 0;
+          // From the context, not extensions.cost: this plugin must not depend on running after the security plugin.
+          const cost = contextValue.cost;
           // Served bytes cannot vary per request: extensions.cache names the cached paths at tier
           // OPERATION, and the Age header (set per hit) says how old the entry is.
           const cache = { hits: contextValue.cacheOutcomes.length, misses: 0, operation: true, fields: contextValue.cacheOutcomes.map((o) => ({ path: o.path, tier: 'OPERATION' })) };
-          const body = JSON.stringify({ data: result.data, extensions: { cost: result.extensions?.cost, cache } });
+          const body = JSON.stringify({ data: result.data, extensions: { cost: cost ?? undefined, cache } });
           const hash = operationHash(request.query, request.variables, request.operationName);
-          const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost, contextValue.startedAt);
+          const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost?.requested ?? 0, contextValue.startedAt);
           if (!stored) return;
           response.http.headers.set('etag', stored.entry.etag);
           response.http.headers.set('cache-control', `${stored.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${stored.maxAge}`);

@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { bearerKey } from '../auth/bearer.js';
 import type { Principal } from '../auth/principal.js';
-import { trackRequest, type AccessRecord } from '../cache/access-tracker.js';
 import type { RequestContext } from '../context.js';
 import { hotPathParams, type HotPath } from '../hot-path/hot-path.js';
 import type { DocumentLimits } from '../security/document-limits.js';
@@ -108,16 +107,13 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const access: AccessRecord = { uncached: false };
-    const response = await trackRequest(access, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => {
-          if (refusal) throw refusal;
-          return createRequestContext(services, principal, requestId, access);
-        },
-      }),
-    );
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => {
+        if (refusal) throw refusal;
+        return createRequestContext(services, principal, requestId);
+      },
+    });
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [name, value] of response.headers) outHeaders[name] = value;
     const status = response.status ?? 200;

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { noteDataAccess } from '../cache/access-tracker.js';
 
 /**
- * Per-request home of every DataLoader. Loaders whose batch depends on field arguments
+ * Per-request home of every DataLoader (reached through `ctx.loaders`, which notes the
+ * data access for the operation cache). Loaders whose batch depends on field arguments
  * (a range, a limit) are keyed by those arguments, so `Store.revenue(range: A)` for 20
  * stores is one statement and `revenue(range: B)` another.
  */
@@ -10,7 +10,6 @@ export class LoaderRegistry {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
   get<K, V>(name: string, argsKey: string, batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>): DataLoader<K, V> {
-    noteDataAccess();
     const id = `${name}\u0000${argsKey}`;
     let loader = this.loaders.get(id) as DataLoader<K, V> | undefined;
     if (!loader) {
@@ -25,7 +24,6 @@ export class LoaderRegistry {
   /** One value per request (e.g. the aggregate watermark), computed on first use. */
   private readonly onces = new Map<string, Promise<unknown>>();
   once<V>(name: string, compute: () => Promise<V>): Promise<V> {
-    noteDataAccess();
     let value = this.onces.get(name) as Promise<V> | undefined;
     if (!value) {
       value = compute();

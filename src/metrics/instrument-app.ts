@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../context.js';
 import type { RouteHandler } from '../http/server.js';
 import type { Services } from '../services.js';
@@ -8,7 +7,6 @@ import { timeRoute } from './http-timing.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import { metricsRoute } from './metrics-route.js';
 import { createPrometheusRegistry } from './prometheus-exporter.js';
-import { applyResolverTiming } from './resolver-timing.js';
 
 export interface Instrumentation {
   /** Apollo plugins to add (createApollo's extraPlugins). */
@@ -17,25 +15,22 @@ export interface Instrumentation {
   timeRoute(handler: RouteHandler): RouteHandler;
   /** GET /metrics. */
   metricsRoute: RouteHandler;
-  /** Field coordinates whose resolvers are timed. */
-  timedFields: string[];
   stop(): Promise<void>;
 }
 
 /**
- * Connects the registry's feeds: Kysely's log hook, the resolver wrapper (call after
- * applyCachedFields), the hot-path listener, the event-loop monitor, the Apollo plugin
+ * Connects the registry's feeds: Kysely's log hook (resolver timing is installed by
+ * composeFieldResolvers), the hot-path listener, the event-loop monitor, the Apollo plugin
  * and the route wrapper. With METRICS_ENABLED=false nothing is fed (the bench's "off"
  * side): Metrics and /metrics still answer, with live pool/cache/process numbers only.
  */
-export function instrumentApp(metrics: MetricsRegistry, schema: GraphQLSchema, services: Services): Instrumentation {
+export function instrumentApp(metrics: MetricsRegistry, services: Services): Instrumentation {
   const enabled = services.config.METRICS_ENABLED;
   const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: services.logger });
   const route = metricsRoute(prometheus, services);
-  if (!enabled) return { plugins: [], timeRoute: (handler) => handler, metricsRoute: route, timedFields: [], stop: async () => {} };
+  if (!enabled) return { plugins: [], timeRoute: (handler) => handler, metricsRoute: route, stop: async () => {} };
 
   const unobserve = services.database.observe(metrics.database.observe);
-  const timedFields = applyResolverTiming(schema, metrics.resolvers);
   const previous = services.hotPathListener;
   services.hotPathListener = (served) => {
     metrics.http.servedByHotPath();
@@ -46,7 +41,6 @@ export function instrumentApp(metrics: MetricsRegistry, schema: GraphQLSchema, s
     plugins: [apolloMetricsPlugin(metrics.http)],
     timeRoute: (handler) => timeRoute(handler, metrics.http),
     metricsRoute: route,
-    timedFields,
     stop: async () => {
       metrics.process.stop();
       unobserve();

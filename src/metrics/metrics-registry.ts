@@ -1,5 +1,6 @@
 import type { TieredCache } from '../cache/tiered-cache.js';
 import type { Database } from '../db/database.js';
+import type { ExecutionStats } from '../execution/compiled-executor.js';
 import type { Logger } from '../logger.js';
 import { CacheReader } from './cache-reader.js';
 import { DatabaseRecorder } from './database-recorder.js';
@@ -16,6 +17,8 @@ export interface MetricsRegistryOptions {
   logger: Logger;
   /** Read at each use: the jobs part may provide its source after the registry exists. */
   queues: () => QueueCountsSource | undefined;
+  /** Live counters of compiled execution; null when EXECUTOR=graphql-js. */
+  execution: ExecutionStats | null;
 }
 
 /**
@@ -35,8 +38,10 @@ export class MetricsRegistry {
   readonly cache: CacheReader;
   readonly process = new ProcessMonitor();
   private readonly queueSource: () => QueueCountsSource | undefined;
+  private readonly executionStats: ExecutionStats | null;
 
   constructor(options: MetricsRegistryOptions) {
+    this.executionStats = options.execution;
     this.database = new DatabaseRecorder(options.database.pool, options.slowQueryMs, options.logger);
     this.cache = new CacheReader(options.cache);
     this.queueSource = options.queues;
@@ -44,6 +49,13 @@ export class MetricsRegistry {
 
   uptimeSeconds(): number {
     return (Date.now() - this.startedAt.getTime()) / 1000;
+  }
+
+  /** Compiled-execution counters since start (not reset: they describe the process's documents). */
+  execution(): { executor: string; compiledOperations: number; fallbackOperations: number; fallbackExecutions: number } {
+    const stats = this.executionStats;
+    if (!stats) return { executor: 'graphql-js', compiledOperations: 0, fallbackOperations: 0, fallbackExecutions: 0 };
+    return { executor: 'jit', compiledOperations: stats.compiled, fallbackOperations: stats.fallbacks, fallbackExecutions: stats.fallbackExecutions };
   }
 
   /** Counts per queue; [] when no queue source is wired. */

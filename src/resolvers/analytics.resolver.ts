@@ -26,7 +26,7 @@ export class AnalyticsResolver {
     @Arg('granularity', () => Granularity, { nullable: true, defaultValue: Granularity.DAY }) granularity = Granularity.DAY,
   ) {
     const stores = scopedStoreIds(principalOf(ctx), storeIds ? parseIds(storeIds, 'storeIds') : null);
-    return combinedRevenue(ctx.services.database.db, {
+    return combinedRevenue(ctx.db, {
       storeIds: stores,
       range: checkRange(range),
       granularity: granularity ?? Granularity.DAY,
@@ -42,7 +42,7 @@ export class AnalyticsResolver {
     @Arg('range', () => DateRange) range: DateRange,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number,
   ) {
-    const rows = await categoryPerformance(ctx.services.database.db, {
+    const rows = await categoryPerformance(ctx.db, {
       categoryIds: null,
       range: checkRange(range),
       storeIds: scopedStoreIds(principalOf(ctx), null),

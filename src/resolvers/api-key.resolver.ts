@@ -22,20 +22,20 @@ export class ApiKeyResolver {
     const ids = storeIds ? parseIds(storeIds, 'storeIds') : null;
     if (ids) {
       if (ids.length === 0) throw new BadUserInputError('storeIds must name at least one store, or be omitted for all stores', { argument: 'storeIds' });
-      const found = await ctx.services.database.db.selectFrom('stores').select('id').where('id', 'in', ids).execute();
+      const found = await ctx.db.selectFrom('stores').select('id').where('id', 'in', ids).execute();
       const missing = ids.filter((id) => !found.some((row) => row.id === id));
       if (missing.length) throw new NotFoundError('Store', missing.join(','));
     }
-    return createApiKey(ctx.services.database.db, { name: trimmed, role, storeIds: ids });
+    return createApiKey(ctx.db, { name: trimmed, role, storeIds: ids });
   }
 
   @Authorized(ADMINS)
   @Mutation(() => Boolean, { description: 'Takes effect at once on every instance; false if the key was already revoked' })
   async revokeApiKey(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
     const keyId = parseId(id, 'id');
-    const exists = await ctx.services.database.db.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst();
+    const exists = await ctx.db.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst();
     if (!exists) throw new NotFoundError('API key', id);
-    const revoked = await revokeApiKey(ctx.services.database.db, keyId);
+    const revoked = await revokeApiKey(ctx.db, keyId);
     await ctx.services.principals.revoked();
     return revoked;
   }

@@ -19,7 +19,7 @@ export class CategoryResolver {
   @Authorized(READERS)
   @Query(() => [Category])
   async categories(@Ctx() ctx: RequestContext) {
-    const rows = await ctx.services.database.db.selectFrom('categories').selectAll().orderBy('id').execute();
+    const rows = await ctx.db.selectFrom('categories').selectAll().orderBy('id').execute();
     return rows.map(toCategory);
   }
 

@@ -14,7 +14,7 @@ async function storesFor(ctx: RequestContext, storeIds: string[] | null | undefi
   const requested = storeIds ? parseIds(storeIds, 'storeIds') : null;
   const scoped = scopedStoreIds(principalOf(ctx), requested);
   if (requested && requested.length > 0) {
-    const found = await ctx.services.database.db.selectFrom('stores').select('id').where('id', 'in', requested).execute();
+    const found = await ctx.db.selectFrom('stores').select('id').where('id', 'in', requested).execute();
     const missing = requested.filter((id) => !found.some((row) => row.id === id));
     if (missing.length) throw new NotFoundError('Store', missing.join(','));
   }

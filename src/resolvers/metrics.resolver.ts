@@ -7,6 +7,7 @@ import { ADMINS } from '../schema/auth-checker.js';
 import { DateTimeScalar } from '../schema/scalars/index.js';
 import { CacheMetrics } from '../schema/types/metrics-cache.type.js';
 import { DatabaseMetrics, SlowQuery } from '../schema/types/metrics-database.type.js';
+import { ExecutionMetrics } from '../schema/types/metrics-execution.type.js';
 import { HttpMetrics } from '../schema/types/metrics-http.type.js';
 import { ProcessMetrics } from '../schema/types/metrics-process.type.js';
 import { QueueMetrics } from '../schema/types/metrics-queue.type.js';
@@ -81,6 +82,11 @@ export class MetricsResolver {
   @FieldResolver(() => [QueueMetrics], { description: 'Counts by state per queue, read live' })
   queues(@Ctx() ctx: RequestContext): Promise<QueueMetrics[]> {
     return registryOf(ctx).queues();
+  }
+
+  @FieldResolver(() => ExecutionMetrics)
+  execution(@Ctx() ctx: RequestContext): ExecutionMetrics {
+    return registryOf(ctx).execution();
   }
 
   @FieldResolver(() => ProcessMetrics)

@@ -27,7 +27,7 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first = 20,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
-    return listOrders(ctx.services.database.db, {
+    return listOrders(ctx.db, {
       first: checkPageSize(first, 'first', 20),
       after: decodeCursor(after),
       storeIds: scopedStoreIds(principalOf(ctx), storeId ? [parseId(storeId, 'storeId')] : null),

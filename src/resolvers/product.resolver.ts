@@ -30,7 +30,7 @@ export class ProductResolver {
     @Arg('search', () => String, { nullable: true }) search?: string | null,
   ) {
     if (search && search.length > 100) throw new BadUserInputError('search must be at most 100 characters', { argument: 'search' });
-    return listProducts(ctx.services.database.db, {
+    return listProducts(ctx.db, {
       first: checkPageSize(first, 'first', 20),
       after: decodeCursor(after),
       categoryId: categoryId ? parseId(categoryId, 'categoryId') : null,

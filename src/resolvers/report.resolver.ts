@@ -9,7 +9,7 @@ export class ReportResolver {
   @Authorized(ADMINS)
   @Query(() => Report, { nullable: true, description: 'A report by the id its generateReport job returned; null when unknown' })
   async report(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    const row = await ctx.services.database.db
+    const row = await ctx.db
       .selectFrom('reports')
       .select(['id', 'kind', 'created_at', 'row_count', 'csv', 'params'])
       .where('id', '=', checkJobId(id))

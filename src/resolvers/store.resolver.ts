@@ -36,7 +36,7 @@ export class StoreResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
-    return listStores(ctx.services.database.db, {
+    return listStores(ctx.db, {
       first: checkPageSize(first, 'first', 20),
       after: decodeCursor(after),
       storeIds: principalOf(ctx).storeIds,

@@ -31,7 +31,6 @@ export function securityPlugin(
   const accepted = new LRUCache<string, number>({ max: 5_000 });
   return {
     async requestDidStart() {
-      let cost: number | null = null;
       return {
         async didResolveOperation({ document, operationName, request, contextValue }) {
           // Cost never depends on how many items an input list holds (1,000 ingested events cost
@@ -42,11 +41,11 @@ export function securityPlugin(
             : null;
           const known = memoKey === null ? undefined : accepted.get(memoKey);
           if (known !== undefined) {
-            cost = known;
+            contextValue.cost = { requested: known, limit: options.maxCost };
             return;
           }
           try {
-            cost = checkOperation({
+            const { cost } = checkOperation({
               schema,
               document,
               operationName,
@@ -54,7 +53,8 @@ export function securityPlugin(
               principal: contextValue.principal,
               production: options.production,
               maxCost: options.maxCost,
-            }).cost;
+            });
+            contextValue.cost = { requested: cost, limit: options.maxCost };
             if (memoKey !== null) accepted.set(memoKey, cost);
           } catch (error) {
             // Refused before execution: the whole request failed, so say it in the HTTP status too.
@@ -68,7 +68,7 @@ export function securityPlugin(
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          if (cost !== null) result.extensions = { ...result.extensions, cost: { requested: cost, limit: options.maxCost } };
+          if (contextValue.cost) result.extensions = { ...result.extensions, cost: contextValue.cost };
           if (options.production && contextValue.principal?.role !== 'ADMIN' && result.errors) {
             result.errors = result.errors.map((error) => ({ ...error, message: error.message.replace(SUGGESTION, '') }));
           }
