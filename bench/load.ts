@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { nextBody, type Scenario } from './scenarios.js';
+import type { BodyGenerator, GraphqlBody, Scenario } from './scenarios.js';
 
 export interface LoadTarget {
   url: string;
@@ -21,6 +21,10 @@ export interface LoadFigures {
   errorSample: string | null;
   /** Responses answered wholly from the cache (`"misses":0` in extensions.cache), when the scenario counts hits. */
   cacheHits: number | null;
+  /** Responses of a miss scenario in which an analytic field was not a MISS (null for other scenarios). */
+  unexpectedHits: number | null;
+  /** The body generator failed (e.g. no unseen combination left): the run stopped early. */
+  generatorError: string | null;
   /** Connections this scenario used. */
   connections: number;
 }
@@ -37,14 +41,41 @@ export function stopCurrentLoad(): void {
   current?.stop();
 }
 
+interface CacheReport {
+  extensions?: { cache?: { fields?: Array<{ path: string; tier: string }> } };
+}
+
+/**
+ * What a miss scenario's response says wrong about the cache: an error text when a
+ * field other than the store lookup itself (`store`, an entity cached per store) came
+ * from a cache tier, or when the response reports no cached field at all.
+ */
+function missProblem(body: string): string | null {
+  let fields: Array<{ path: string; tier: string }> | undefined;
+  try {
+    fields = (JSON.parse(body) as CacheReport).extensions?.cache?.fields;
+  } catch {
+    return 'response is not JSON';
+  }
+  if (!fields?.length) return 'no extensions.cache in the response';
+  const hit = fields.find((f) => f.path !== 'store' && f.tier !== 'MISS');
+  return hit ? `${hit.path} answered from ${hit.tier}` : null;
+}
+
 /**
  * One request of the scenario (the first five of a generator) outside the load: a 2xx,
- * JSON with data and no `errors`. Returns what was wrong, or null.
+ * JSON with data and no `errors` (and, for a miss scenario, misses only). Returns what
+ * was wrong, or null.
  */
-export async function precheck(target: LoadTarget, scenario: Scenario): Promise<string | null> {
+export async function precheck(target: LoadTarget, scenario: Scenario, next: BodyGenerator): Promise<string | null> {
   const samples = typeof scenario.body === 'function' ? 5 : 1;
   for (let i = 0; i < samples; i += 1) {
-    const body = nextBody(scenario);
+    let body: GraphqlBody;
+    try {
+      body = next();
+    } catch (error) {
+      return `no body: ${error instanceof Error ? error.message : String(error)}`;
+    }
     let text = '';
     try {
       const response = await fetch(target.url, {
@@ -58,6 +89,8 @@ export async function precheck(target: LoadTarget, scenario: Scenario): Promise<
       if (!response.ok) return `HTTP ${response.status}: ${text.slice(0, 500)}`;
       if (parsed.errors?.length) return `GraphQL errors: ${JSON.stringify(parsed.errors).slice(0, 500)}`;
       if (parsed.data === null || parsed.data === undefined) return `no data: ${text.slice(0, 500)}`;
+      const miss = scenario.expectMisses ? missProblem(text) : null;
+      if (miss) return `expected misses only: ${miss} (${text.slice(0, 300)})`;
     } catch (error) {
       return `request failed: ${error instanceof Error ? error.message : String(error)}${text ? ` (body ${text.slice(0, 300)})` : ''}`;
     }
@@ -76,22 +109,40 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
-/** A warmup run (not counted) then the measured run of one scenario against `target`. */
+/** A harmless body sent only after the generator failed, while the run stops. */
+const STOPPING_BODY = JSON.stringify({ query: '{ __typename }' });
+
+/** A warmup run (not counted) then the measured run of one scenario against `target`; `next` gives each body. */
 export async function runLoad(
   target: LoadTarget,
   scenario: Scenario,
+  next: BodyGenerator,
   params: { connections: number; durationSec: number; warmupSec: number },
 ): Promise<LoadFigures> {
   let graphqlErrors = 0;
   let errorSample: string | null = null;
   let cacheHits = 0;
+  let unexpectedHits = 0;
+  let generatorError: string | null = null;
   const connections = scenario.connections ?? params.connections;
-  const generator = typeof scenario.body === 'function' ? scenario.body : null;
+  const varying = typeof scenario.body === 'function';
+  // autocannon calls setupRequest inside its request loop: a throw there would crash it, so a
+  // failing generator stops the run instead and the failure is reported.
+  const generated = (): string => {
+    if (generatorError) return STOPPING_BODY;
+    try {
+      return JSON.stringify(next());
+    } catch (error) {
+      generatorError = error instanceof Error ? error.message : String(error);
+      current?.stop();
+      return STOPPING_BODY;
+    }
+  };
   const request = (counting: boolean): autocannon.Request => ({
     method: 'POST',
     headers: target.headers,
-    body: generator ? undefined : JSON.stringify(scenario.body),
-    ...(generator ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(generator()) }) } : {}),
+    body: varying ? undefined : JSON.stringify(next()),
+    ...(varying ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: generated() }) } : {}),
     // autocannon accumulates every body anyway; a substring check per response is cheap.
     onResponse: (status: number, body: string) => {
       if (!counting) return;
@@ -102,12 +153,18 @@ export async function runLoad(
         errorSample ??= body.slice(0, 500);
       } else if (scenario.countHits && body.includes(FULL_HIT)) {
         cacheHits += 1;
+      } else if (scenario.expectMisses && !generatorError) {
+        const problem = missProblem(body);
+        if (problem) {
+          unexpectedHits += 1;
+          errorSample ??= `expected misses only: ${problem}`;
+        }
       }
     },
   });
   const common = { url: target.url, connections, timeout: 10, pipelining: 1 };
   if (params.warmupSec > 0) await run({ ...common, duration: params.warmupSec, requests: [request(false)] });
-  const result = await run({ ...common, duration: params.durationSec, requests: [request(true)] });
+  const result = await run({ ...common, duration: generatorError ? 0.1 : params.durationSec, requests: [request(true)] });
   return {
     requestsPerSec: result.requests.mean,
     requests: result.requests.total,
@@ -125,6 +182,8 @@ export async function runLoad(
     graphqlErrors,
     errorSample,
     cacheHits: scenario.countHits ? cacheHits : null,
+    unexpectedHits: scenario.expectMisses ? unexpectedHits : null,
+    generatorError,
     connections,
   };
 }

@@ -39,6 +39,7 @@ export function isAlive(pid: number): boolean {
 
 interface ProcEntry {
   pid: number;
+  ppid: number;
   pgid: number;
   cmdline: string;
 }
@@ -57,7 +58,7 @@ function processes(): ProcEntry[] {
       // Fields after the parenthesised command: state ppid pgrp ...
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      out.push({ pid: Number(name), pgid: Number(rest[2]), cmdline });
+      out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), cmdline });
     } catch {
       // The process ended while we looked.
     }
@@ -72,9 +73,14 @@ export function groupMembers(pgid: number): number[] {
     .map((p) => p.pid);
 }
 
-/** Live processes whose command line mentions `text` (e.g. a Postgres data directory). */
+/**
+ * Live processes whose command line mentions `text` (e.g. a Postgres data directory),
+ * never this process nor its ancestors (`npm run bench -- --data-dir <dir>` names it too).
+ */
 export function processesMentioning(text: string): Array<{ pid: number; cmdline: string }> {
-  return processes()
-    .filter((p) => p.pid !== process.pid && p.cmdline.includes(text))
-    .map(({ pid, cmdline }) => ({ pid, cmdline }));
+  const all = processes();
+  const parents = new Map(all.map((p) => [p.pid, p.ppid]));
+  const ancestors = new Set<number>();
+  for (let pid: number | undefined = process.pid; pid && !ancestors.has(pid); pid = parents.get(pid)) ancestors.add(pid);
+  return all.filter((p) => !ancestors.has(p.pid) && p.cmdline.includes(text)).map(({ pid, cmdline }) => ({ pid, cmdline }));
 }

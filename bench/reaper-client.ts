@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export type Watched = 'group' | 'dataDir';
+/** group: a process group to stop; dataDir: a temp data directory to remove; keptDir: a persistent one whose Postgres is stopped, files kept. */
+export type Watched = 'group' | 'dataDir' | 'keptDir';
 
 /**
  * The bench side of bench/reaper.ts: tells a detached watchdog what to clean up should

@@ -1,22 +1,24 @@
 /**
  * Cleanup watchdog of the bench, a detached child reading JSON lines on stdin:
- * {op: 'watch'|'forget', kind: 'group'|'dataDir', value}. When stdin ends (the bench
- * exited, however it died) it stops every process group and removes every data
- * directory still watched, then exits. A bench that cleaned up has forgotten them all.
+ * {op: 'watch'|'forget', kind: 'group'|'dataDir'|'keptDir', value}. When stdin ends (the
+ * bench exited, however it died) it stops every process group, removes every temp data
+ * directory and stops any Postgres left on a kept (persistent) one, still watched, then
+ * exits. A bench that cleaned up has forgotten them all.
  */
 import { createInterface } from 'node:readline';
-import { removeDataDir } from './data-dir.js';
+import { removeDataDir, stopPostgresOf } from './data-dir.js';
 import { groupMembers, isAlive } from './procfs.js';
 
 const groups = new Set<number>();
 const dataDirs = new Set<string>();
+const keptDirs = new Set<string>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 process.stderr.on('error', () => undefined);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   try {
     const { op, kind, value } = JSON.parse(line) as { op: string; kind: string; value: string | number };
-    const set = (kind === 'group' ? groups : dataDirs) as Set<string | number>;
+    const set = (kind === 'group' ? groups : kind === 'keptDir' ? keptDirs : dataDirs) as Set<string | number>;
     if (op === 'watch') set.add(value);
     else set.delete(value);
   } catch {
@@ -35,8 +37,11 @@ process.stdin.on('close', () => {
 });
 
 async function reap(): Promise<void> {
-  if (!groups.size && !dataDirs.size) return;
-  console.error(`bench reaper: the bench ended before cleaning up; stopping process groups ${[...groups].join(', ') || '-'} and removing ${[...dataDirs].join(', ') || '-'}`);
+  if (!groups.size && !dataDirs.size && !keptDirs.size) return;
+  console.error(
+    `bench reaper: the bench ended before cleaning up; stopping process groups ${[...groups].join(', ') || '-'}, removing ${[...dataDirs].join(', ') || '-'}` +
+      `${keptDirs.size ? ` and stopping the Postgres of ${[...keptDirs].join(', ')} (kept)` : ''}`,
+  );
   // SIGTERM lets graphpulse stop its Postgres in order.
   // Only a pid that still leads its own group is ours (pids get reused).
   for (const pid of groups) if (groupMembers(pid).includes(pid)) process.kill(pid, 'SIGTERM');
@@ -51,4 +56,5 @@ async function reap(): Promise<void> {
     }
   }
   for (const dir of dataDirs) await removeDataDir(dir);
+  for (const dir of keptDirs) await stopPostgresOf(dir);
 }

@@ -4,11 +4,14 @@ import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadFigures } from './load.js';
 import type { BenchOptions } from './options.js';
+import type { PersistentData } from './persistent-data.js';
 
 export interface ScenarioResult {
   name: string;
   target: string;
   description: string;
+  /** DEMO_SCALE of the answering server's data (null: the baseline, which has none). */
+  scale: number | null;
   /** What the single request before the load found wrong, or null. */
   precheck: string | null;
   figures: LoadFigures | null;
@@ -24,7 +27,7 @@ const fixed = (value: number | null | undefined, digits: number) => (value === n
 
 export function errorCount(result: ScenarioResult): number {
   const f = result.figures;
-  return (result.precheck ? 1 : 0) + (f ? f.non2xx + f.errors + f.timeouts + f.graphqlErrors : 0);
+  return (result.precheck ? 1 : 0) + (f ? f.non2xx + f.errors + f.timeouts + f.graphqlErrors + (f.unexpectedHits ?? 0) + (f.generatorError ? 1 : 0) : 0);
 }
 
 /** The table's errors cell: the count, or "none done" when nothing completed. */
@@ -45,6 +48,8 @@ export function problemsOf(result: ScenarioResult, maxRssMb: number): string[] {
     if (f.errors) problems.push(`${f.errors} connection errors`);
     if (f.timeouts) problems.push(`${f.timeouts} timeouts`);
     if (f.graphqlErrors) problems.push(`${f.graphqlErrors} responses with GraphQL errors`);
+    if (f.unexpectedHits) problems.push(`${f.unexpectedHits} responses of a miss scenario had a cache hit on an analytic field`);
+    if (f.generatorError) problems.push(`the body generator failed, the run stopped early: ${f.generatorError}`);
     if (f.errorSample) problems.push(`first bad response: ${f.errorSample}`);
   }
   if (result.peakRssBytes !== null && result.peakRssBytes > maxRssMb * MB) {
@@ -55,11 +60,12 @@ export function problemsOf(result: ScenarioResult, maxRssMb: number): string[] {
 
 /** The results table, one line per scenario. */
 export function formatTable(results: ScenarioResult[]): string {
-  const header = ['scenario', 'req/s', 'ratio to baseline', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors'];
+  const header = ['scenario', 'scale', 'req/s', 'ratio to baseline', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors'];
   const rows = results.map((r) => {
     const f = r.figures;
     return [
       r.name,
+      r.scale === null ? '-' : String(r.scale),
       fixed(f?.requestsPerSec, 0),
       r.ratioToBaseline === null ? '-' : `${r.ratioToBaseline.toFixed(3)}x`,
       fixed(f?.latencyMs.p50, 1),
@@ -103,6 +109,8 @@ export function writeResults(
   startedAt: Date,
   machine: ReturnType<typeof machineInfo>,
   ok: boolean,
+  /** The scale-1 data set the miss scenarios ran on (null: none ran, or --smoke). */
+  missData: PersistentData | null,
 ): void {
   mkdirSync(dirname(path), { recursive: true });
   const document = {
@@ -116,6 +124,8 @@ export function writeResults(
       warmupSec: options.warmupSec,
       connections: options.connections,
       scale: options.scale,
+      durable: options.durable,
+      missData: missData && { dir: missData.dir, scale: missData.scale, from: missData.from, to: missData.to, seededAt: missData.seededAt, seedSeconds: missData.seedSeconds },
       scenarios: results.map((r) => r.name),
       maxRssMb: options.maxRssMb,
       rssSampleIntervalMs: 200,
@@ -125,6 +135,7 @@ export function writeResults(
       name: r.name,
       target: r.target,
       description: r.description,
+      scale: r.scale,
       requestsPerSec: r.figures ? Math.round(r.figures.requestsPerSec * 10) / 10 : null,
       ratioToBaseline: r.ratioToBaseline === null ? null : Math.round(r.ratioToBaseline * 10_000) / 10_000,
       peakRssMb: r.peakRssBytes === null ? null : Math.round((r.peakRssBytes / MB) * 10) / 10,

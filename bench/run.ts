@@ -1,24 +1,30 @@
 /**
- * `npm run bench`: starts the baseline (bare Apollo) and graphpulse (embedded Postgres,
- * seeded) as child processes, loads each scenario with autocannon from this process,
- * prints req/s against the baseline, latency, peak RSS and errors, writes
- * bench/results/latest.json, stops everything it started and exits non-zero when a
- * scenario had errors or a server outgrew the RSS limit.
+ * `npm run bench`: starts the baseline (bare Apollo) and graphpulse variants (embedded
+ * Postgres, seeded at start) as child processes, loads each scenario with autocannon
+ * from this process, then — for the miss scenarios — stops those variants and starts
+ * graphpulse on the persistent scale-1 data (seeded by the first run that needs it).
+ * Prints req/s against the baseline, latency, peak RSS and errors, writes
+ * bench/results/latest.json, stops everything it started (keeping the scale-1 data) and
+ * exits non-zero when a scenario had errors or a server outgrew the RSS limit.
  */
 import { precheck, runLoad, stopCurrentLoad } from './load.js';
-import { parseOptions } from './options.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { ensurePersistentData, shortPath, type PersistentData } from './persistent-data.js';
 import { errorCount, formatTable, machineInfo, problemsOf, writeResults, type ScenarioResult } from './report.js';
 import { summaryLines } from './summary.js';
 import { sampleRss } from './rss-sampler.js';
-import { selectScenarios } from './scenarios.js';
+import { bodyGenerator, selectScenarios } from './scenarios.js';
 import { killAllSync } from './server-process.js';
 import { removeDataDirsSync, startBaseline, startGraphpulse, stopStartingServers, type BenchServer, type ServerName } from './servers.js';
+
+/** The server of the miss scenarios: scale 1 in a persistent directory (a temp scale-0.01 one with --smoke). */
+const MISS_TARGET: ServerName = 'graphpulse-miss';
 
 const servers = new Map<ServerName, BenchServer>();
 let aborted = false;
 let stopping: Promise<void> | null = null;
 
-/** Stops every server child (graphpulse stops its Postgres; its DATA_DIR is then removed). Idempotent. */
+/** Stops every child (graphpulse stops its Postgres; a temp DATA_DIR is then removed, the scale-1 one kept). Idempotent. */
 function stopServers(): Promise<void> {
   return (stopping ??= (async () => {
     const stops = [...servers.values()].map((s) => s.stop());
@@ -57,6 +63,42 @@ process.on('exit', () => {
   removeDataDirsSync();
 });
 
+/** Starts one server child, announcing it (seeding at start takes seconds; the scale-1 data is already seeded). */
+async function startServer(name: ServerName, options: BenchOptions, persistent: PersistentData | null, durableTargets: Set<ServerName>): Promise<BenchServer> {
+  if (name === 'baseline') {
+    console.log('bench: starting baseline (bare Apollo Server 5)…');
+    return startBaseline();
+  }
+  const onPersistent = name === MISS_TARGET && persistent !== null;
+  const scale = onPersistent ? persistent.scale : options.scale;
+  const durable = options.durable && durableTargets.has(name);
+  console.log(
+    `bench: starting ${name} (scale ${scale}, ` +
+      `${onPersistent ? `data of ${persistent.from} .. ${persistent.to} in ${shortPath(persistent.dir)}, SEED=none` : 'temp database seeded at start'}` +
+      `${durable ? ', durable commits' : ''})…`,
+  );
+  const started = Date.now();
+  const server = await startGraphpulse({
+    name,
+    scale,
+    cpuProfDir: options.cpuProfDir,
+    fastCommits: !durable,
+    seeded: onPersistent ? { dir: persistent.dir, from: persistent.from, to: persistent.to } : null,
+  });
+  console.log(`bench: ${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${server.pid}, ${server.data?.storeIds.length} stores)`);
+  return server;
+}
+
+/** Stops the graphpulse servers no later scenario needs (the miss server runs alone after the others). */
+async function stopServersExcept(keep: Set<ServerName>): Promise<void> {
+  for (const [name, server] of [...servers]) {
+    if (keep.has(name)) continue;
+    await server.stop();
+    servers.delete(name);
+    console.log(`bench: stopped ${name}`);
+  }
+}
+
 async function main(): Promise<number> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return 0;
@@ -72,52 +114,82 @@ async function main(): Promise<number> {
   if (machine.loadAverage[0] > machine.cpus / 2) {
     console.warn(`bench: warning: load average ${machine.loadAverage[0]} on ${machine.cpus} CPUs before start: other work will skew the figures`);
   }
-
-  const targets = new Set(scenarios.map((s) => s.target));
-  const starting = Date.now();
-  // Started one after the other: seeding several embedded databases at once on 2 cores only slows each.
-  const started: PromiseSettledResult<unknown>[] = [];
-  for (const name of targets) {
-    const starting = name === 'baseline' ? startBaseline() : startGraphpulse({ name, scale: options.scale, cpuProfDir: options.cpuProfDir });
-    started.push(...(await Promise.allSettled([starting.then((s) => servers.set(name, s))])));
+  const durableTargets = new Set(scenarios.filter((s) => s.itemsPerRequest).map((s) => s.target));
+  if (options.durable) {
+    console.log(`bench: --durable: ${[...durableTargets].join(', ') || 'no server'} (ingestion) runs with durable commits (fsync on)`);
   }
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  console.log(`bench: servers ready in ${((Date.now() - starting) / 1000).toFixed(1)} s (${[...servers.values()].map((s) => `${s.name} pid ${s.pid}`).join(', ')})`);
+
+  // The miss scenarios run last, on their own server: the scale-1 data set, seeded once (minutes) and reused.
+  const missScenarios = scenarios.filter((s) => s.target === MISS_TARGET);
+  let persistent: PersistentData | null = null;
+  if (missScenarios.length && options.smoke) {
+    console.log(`bench: --smoke: the miss scenarios run at scale ${options.scale} on a temp database, NOT scale 1 (no scale-1 seed in CI): their figures are not the scale-1 goals`);
+  } else if (missScenarios.length) {
+    persistent = await ensurePersistentData(options.dataDir, 1, options.reseed);
+    const ageDays = Math.round((Date.parse(startedAt.toISOString().slice(0, 10)) - Date.parse(persistent.to)) / 86_400_000);
+    console.log(
+      `bench: miss scenarios on scale ${persistent.scale}: ${shortPath(persistent.dir)}, data ${persistent.from} .. ${persistent.to}` +
+        `${ageDays > 0 ? ` (seeded ${ageDays} days ago: ranges stay inside those days; --reseed for fresh data)` : ''}`,
+    );
+  }
+  if (aborted) return 130;
+  const phases = [scenarios.filter((s) => s.target !== MISS_TARGET), missScenarios].filter((p) => p.length);
 
   const results: ScenarioResult[] = [];
   const warmed = new Set<ServerName>();
-  for (const scenario of scenarios) {
-    if (aborted) break;
-    const server = servers.get(scenario.target);
-    if (!server) throw new Error(`no ${scenario.target} server for scenario ${scenario.name}`);
-    const target = { url: server.url, headers: server.headers };
-    const result: ScenarioResult = {
-      name: scenario.name,
-      target: scenario.target,
-      description: scenario.description,
-      precheck: await precheck(target, scenario),
-      figures: null,
-      peakRssBytes: null,
-      ratioToBaseline: null,
-      problems: [],
-    };
-    if (result.precheck) {
-      console.log(`bench: ${scenario.name}: pre-check FAILED, not loaded: ${result.precheck}`);
-    } else {
-      process.stdout.write(`bench: ${scenario.name} … `);
-      const sampler = sampleRss(server.pid);
-      try {
-        // A server's first scenario also pays its JIT warm-up: give that one a longer uncounted warmup.
-        const warmupSec = warmed.has(scenario.target) ? options.warmupSec : options.warmupSec * 3;
-        warmed.add(scenario.target);
-        result.figures = await runLoad(target, scenario, { ...options, warmupSec });
-      } finally {
-        result.peakRssBytes = sampler.stop();
-      }
-      console.log(`${result.figures.requestsPerSec.toFixed(0)} req/s, p99 ${result.figures.latencyMs.p99} ms`);
+  let index = 0;
+  for (const phase of phases) {
+    const targets = new Set(phase.map((s) => s.target));
+    // The baseline outlives its phase: every ratio divides by the baseline run of the first.
+    await stopServersExcept(new Set([...targets, 'baseline']));
+    // Started one after the other: seeding several embedded databases at once on 2 cores only slows each.
+    for (const name of targets) {
+      if (aborted) break;
+      if (!servers.has(name)) servers.set(name, await startServer(name, options, persistent, durableTargets));
     }
-    results.push(result);
+    for (const scenario of phase) {
+      if (aborted) break;
+      index += 1;
+      const server = servers.get(scenario.target);
+      if (!server) throw new Error(`no ${scenario.target} server for scenario ${scenario.name}`);
+      const target = { url: server.url, headers: server.headers };
+      const scale = server.data?.scale ?? null;
+      const connections = scenario.connections ?? options.connections;
+      // A server's first scenario also pays its JIT warm-up: give that one a longer uncounted warmup.
+      const warmupSec = warmed.has(scenario.target) ? options.warmupSec : options.warmupSec * 3;
+      const tag = `[${index}/${scenarios.length}] ${scenario.name}`;
+      console.log(
+        `bench: ${tag}: ${scenario.target}${scale === null ? '' : `, scale ${scale}`}, ${connections} connections, ` +
+          `pre-check, ${warmupSec} s warmup, ${options.durationSec} s measured…`,
+      );
+      const next = bodyGenerator(scenario, server.data);
+      const result: ScenarioResult = {
+        name: scenario.name,
+        target: scenario.target,
+        description: scenario.description,
+        scale,
+        precheck: await precheck(target, scenario, next),
+        figures: null,
+        peakRssBytes: null,
+        ratioToBaseline: null,
+        problems: [],
+      };
+      if (result.precheck) {
+        console.log(`bench: ${tag}: pre-check FAILED, not loaded: ${result.precheck}`);
+      } else {
+        const sampler = sampleRss(server.pid);
+        try {
+          warmed.add(scenario.target);
+          result.figures = await runLoad(target, scenario, next, { ...options, warmupSec });
+        } finally {
+          result.peakRssBytes = sampler.stop();
+        }
+        const f = result.figures;
+        const rss = result.peakRssBytes === null ? '?' : (result.peakRssBytes / 1024 / 1024).toFixed(0);
+        console.log(`bench: ${tag}: ${f.requestsPerSec.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, peak RSS ${rss} MB`);
+      }
+      results.push(result);
+    }
   }
   if (aborted) return 130;
 
@@ -129,13 +201,17 @@ async function main(): Promise<number> {
   const ok = results.every((r) => r.problems.length === 0);
 
   console.log(`\n${formatTable(results)}\n`);
-  for (const line of summaryLines(results)) console.log(line);
-  console.log('ratio = req/s ÷ baseline req/s of this run; peak RSS = the server child process (not Postgres), warmup included.');
-  writeResults(options.out, options, results, startedAt, machine, ok);
+  for (const line of summaryLines(results, { smoke: options.smoke, durable: options.durable })) console.log(line);
+  console.log('ratio = req/s ÷ baseline req/s of this run; peak RSS = the server child process (not Postgres), warmup included; scale = DEMO_SCALE of its data.');
+  writeResults(options.out, options, results, startedAt, machine, ok, persistent);
   console.log(`bench: results written to ${options.out}`);
 
+  const stopped = [...servers.keys()];
   await stopServers();
-  console.log(`bench: stopped ${[...targets].join(' and ')}${targets.has('graphpulse') ? ', its Postgres and data directory' : ''}`);
+  console.log(
+    `bench: stopped ${stopped.join(', ')}; temp data directories removed` +
+      `${persistent ? `, ${shortPath(persistent.dir)} kept for the next run` : ''}`,
+  );
   if (!ok) {
     console.error('\nbench: FAILED');
     for (const r of results.filter((x) => x.problems.length)) {

@@ -60,11 +60,19 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
 /**
  * Spawns `node …` in its own process group (so a terminal Ctrl-C reaches only the bench,
- * which then stops children in order), waits for its URL and a 200 from /readyz.
+ * which then stops children in order), remembering its last lines; `onLine` sees every
+ * line it writes. stop() is registered until it ran (stopAllServerProcesses, killAllSync).
  */
-export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
+function spawnTracked(options: { name: string; nodeArgs: string[]; env: Record<string, string>; stopTimeoutMs?: number; onLine?: (line: string) => void }): Spawned {
   const child = spawn(process.execPath, options.nodeArgs, {
     cwd: process.cwd(),
     env: options.env,
@@ -77,8 +85,10 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   reaper.watch('group', pid);
   const lines: string[] = [];
   const remember = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    const fresh = chunk.toString('utf8').split('\n').filter(Boolean);
+    lines.push(...fresh);
     if (lines.length > 40) lines.splice(0, lines.length - 40);
+    if (options.onLine) for (const line of fresh) options.onLine(line);
   };
   child.stdout?.on('data', remember);
   child.stderr?.on('data', remember);
@@ -108,6 +118,29 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
       reaper.forget('group', pid);
     })());
   running.set(pid, stop);
+  return { child, pid, output, stop };
+}
+
+/**
+ * Runs `node …` to its end (a tool such as the seed), in its own process group and
+ * stoppable like a server (SIGINT of the bench); `onLine` sees each line of its output.
+ * Resolves with its exit code and last lines.
+ */
+export async function runToExit(options: { name: string; nodeArgs: string[]; env: Record<string, string>; onLine?: (line: string) => void }): Promise<{ code: number | null; signal: string | null; output: string }> {
+  const spawned = spawnTracked({ ...options, stopTimeoutMs: 30_000 });
+  const { child } = spawned;
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve([child.exitCode, child.signalCode]);
+    else child.once('exit', (c, s) => resolve([c, s]));
+  });
+  // Its Postgres (same group) is normally stopped by the tool itself; stop() reaps whatever is left.
+  await spawned.stop();
+  return { code, signal, output: spawned.output() };
+}
+
+/** Spawns a server (spawnTracked), waits for its URL and a 200 from /readyz. */
+export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
+  const { child, pid, output, stop } = spawnTracked(options);
 
   try {
     const url = await new Promise<string>((resolve, reject) => {
