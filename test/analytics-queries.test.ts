@@ -31,7 +31,6 @@ import { storeRevenue } from '../src/db/queries/store-revenue.query.js';
 import { storeTopProducts } from '../src/db/queries/store-top-products.query.js';
 import { storeTraffic } from '../src/db/queries/store-traffic.query.js';
 import { createLogger } from '../src/logger.js';
-import { closeDatabase } from './helpers/close-database.js';
 
 /**
  * Every analytics query must equal a plain aggregate over the base tables (DESIGN.md),
@@ -490,7 +489,7 @@ beforeAll(async () => {
   // Far from UTC: every day bucket must be UTC whatever the session time zone.
   const admin = createDatabase({ connectionString: postgres.adminUrl, poolMax: 1, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
   await admin.pool.query(`ALTER DATABASE analytics SET timezone = 'Pacific/Chatham'`);
-  await closeDatabase(admin);
+  await admin.close();
   database = createDatabase({ connectionString: url.toString(), poolMax: 4, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
   pool = database.pool;
   await migrateToLatest(database.db);
@@ -499,7 +498,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Every connection closed before the server stops, or stopping it terminates them (57P01).
-  await closeDatabase(database);
+  await database?.close();
   await postgres?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -543,6 +542,21 @@ describe('(c) after writes into today and a closed day, without a refresh', () =
     await insertOrders(pool, [...today, randomOrder(10), randomOrder(10)]);
     coveredUntil = await readCoveredUntil(database.db);
     expect(coveredUntil).toBe(closedDay);
+  });
+  analyticsSuite();
+});
+
+describe('(d) after a quiet spell: no sale anywhere in the last days, then a refresh', () => {
+  beforeAll(async () => {
+    // The running-total views must still hold a row for every day before the watermark
+    // (the day before it is where a range's total is read), even days nobody sold on.
+    await pool.query(`DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE placed_at >= $1::date::timestamp AT TIME ZONE 'UTC')`, [day(3)]);
+    await pool.query(`DELETE FROM orders WHERE placed_at >= $1::date::timestamp AT TIME ZONE 'UTC'`, [day(3)]);
+    const refreshed = await refreshAggregates(database.db);
+    expect(refreshed).toEqual({ coveredUntil: TODAY, advanced: true });
+    coveredUntil = await readCoveredUntil(database.db);
+    const { rows } = await pool.query<{ last: string }>(`SELECT max(day)::text AS last FROM mv_product_performance`);
+    expect(rows[0].last < day(2)).toBe(true);
   });
   analyticsSuite();
 });

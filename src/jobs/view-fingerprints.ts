@@ -9,13 +9,20 @@ import type { Db } from '../db/database.js';
  */
 export type Fingerprints = Map<string, string>;
 
-/** Each part: its key letter, the view, the id column it groups by. */
+/**
+ * Each part: its key letter, the view, the id column it groups by, and the columns hashed:
+ * a day's own facts only. Running totals and neighbour days (mv_customer_behavior's
+ * spend_to_date, previous_day, next_day; the *_to_date views) change on every later day
+ * when one day changes, so hashing them would flag days whose answers did not change.
+ * The *_to_date views are derived from mv_hourly_traffic and mv_product_performance, so
+ * the parts of those two already name every bucket whose answers changed.
+ */
 const PARTS = [
-  { part: 'revenue', view: 'mv_daily_revenue', id: 'store_id' },
-  { part: 'traffic', view: 'mv_hourly_traffic', id: 'store_id' },
-  { part: 'storeProducts', view: 'mv_product_performance', id: 'store_id' },
-  { part: 'products', view: 'mv_product_performance', id: 'product_id' },
-  { part: 'customers', view: 'mv_customer_behavior', id: 'store_id' },
+  { part: 'revenue', view: 'mv_daily_revenue', id: 'store_id', columns: ['store_id', 'day', 'revenue', 'orders', 'items'] },
+  { part: 'traffic', view: 'mv_hourly_traffic', id: 'store_id', columns: ['store_id', 'day', 'hour', 'orders', 'revenue'] },
+  { part: 'storeProducts', view: 'mv_product_performance', id: 'store_id', columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'] },
+  { part: 'products', view: 'mv_product_performance', id: 'product_id', columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'] },
+  { part: 'customers', view: 'mv_customer_behavior', id: 'store_id', columns: ['store_id', 'customer_id', 'day', 'orders', 'revenue'] },
 ] as const;
 type Part = (typeof PARTS)[number]['part'];
 
@@ -24,9 +31,10 @@ export async function fingerprintViews(db: Db): Promise<Fingerprints> {
   const ready = new Set(populated.map((r) => r.matviewname));
   const prints: Fingerprints = new Map();
   // An unpopulated view (fresh migration) has no rows to compare: everything in it after the refresh is new.
-  for (const { part, view, id } of PARTS.filter((p) => ready.has(p.view))) {
+  for (const { part, view, id, columns } of PARTS.filter((p) => ready.has(p.view))) {
+    const row = sql`ROW(${sql.join(columns.map((c) => sql.ref(`t.${c}`)))})::text`;
     const { rows } = await sql<{ id: number; day: string; hash: string }>`
-      SELECT ${sql.ref(id)} AS id, day::text AS day, md5(string_agg(t::text, '|' ORDER BY t::text)) AS hash
+      SELECT ${sql.ref(id)} AS id, day::text AS day, md5(string_agg(${row}, '|' ORDER BY ${row})) AS hash
         FROM ${sql.table(view)} AS t
        GROUP BY 1, 2`.execute(db);
     for (const row of rows) prints.set(`${part}|${row.id}|${row.day}`, row.hash);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { CategoryPerformanceRow, DayRange } from './analytics-types.js';
 import { idFilter, uniqueIds } from './date-range.js';
-import { productPerformanceRows } from './view-sources.js';
+import { productSalesInRange } from './running-totals.js';
 
 export interface CategoryPerformanceParams {
   /** null = every category. */
@@ -34,8 +34,8 @@ export async function categoryPerformance(db: Db, params: CategoryPerformancePar
   const categoryIds = params.categoryIds === null ? null : uniqueIds(params.categoryIds);
   if (categoryIds?.length === 0) return [];
 
-  const source = productPerformanceRows({
-    bounds: params.range,
+  const source = productSalesInRange({
+    range: params.range,
     storeIds: params.storeIds === null ? null : uniqueIds(params.storeIds),
     productIds: null,
     coveredUntil: params.coveredUntil,

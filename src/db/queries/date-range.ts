@@ -58,6 +58,15 @@ export function viewDays(dayColumn: string, bounds: DayBounds, coveredUntil: Cov
 }
 
 /**
+ * The last day of `to`'s range a view may answer: the day before the watermark, or `to`
+ * itself if earlier. A view answers the days from the range's first to this one (none
+ * when it is before the first).
+ */
+export function lastViewDay(to: string, coveredUntil: CoveredUntil): RawBuilder<string> {
+  return sql<string>`LEAST(${to}::date, ${coveredUntil}::date - 1)`;
+}
+
+/**
  * `<timestampColumn>` on a day from the watermark (or bounds.from, if later) to bounds.to:
  * the rows the base tables must answer. Written as instant bounds, not as a cast of the
  * column, so the (store_id, placed_at) and (placed_at) indexes apply.

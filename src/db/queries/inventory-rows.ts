@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database.js';
 import type { InventoryRow, InventoryStatus } from './analytics-types.js';
 import { addDays, coveredUntilNow } from './date-range.js';
-import { productPerformanceRows } from './view-sources.js';
+import { productSalesInRange } from './running-totals.js';
 
 /**
  * Shared by storeInventory and inventoryByPair: turns a selection of inventory_levels
@@ -40,22 +40,24 @@ interface Row {
 }
 
 /**
- * Runs the one statement. Sales come from mv_product_performance + base rows (completed
- * units, equal to the base tables). Without a given watermark it is read inside the
- * statement (still one statement, consistent with the views it sees), but then the
- * planner cannot know how many base orders follow it and may pick a poor join; callers
- * that hold the request's watermark should pass it.
+ * Runs the one statement. Sales come from productSalesInRange (running totals plus base
+ * rows: completed units, equal to the base tables). Without a given watermark it is read
+ * inside the statement (still one statement, consistent with the views it sees), but then
+ * the planner cannot know how many base orders follow it and may pick a poor join;
+ * callers that hold the request's watermark should pass it.
  * daysOfCover = on_hand / (units sold in the window / 28), 1 decimal; null without sales.
  */
 export async function selectInventoryRows(db: Db, selection: InventorySelection): Promise<InventoryRow[]> {
-  const sold = productPerformanceRows({
-    bounds: { from: addDays(selection.today, -(COVER_WINDOW_DAYS - 1)), to: selection.today },
+  const sold = productSalesInRange({
+    range: { from: addDays(selection.today, -(COVER_WINDOW_DAYS - 1)), to: selection.today },
     storeIds: selection.storeIds,
     productIds: selection.productIds,
     coveredUntil: selection.coveredUntil ?? coveredUntilNow,
   });
+  // picked is MATERIALIZED: the planner cannot estimate a status filter (a CASE) and,
+  // with picked inlined, rescanned the whole sales aggregate once per store.
   const { rows } = await sql<Row>`
-    WITH picked AS (${selection.picked}),
+    WITH picked AS MATERIALIZED (${selection.picked}),
     sold AS (
       SELECT store_id, product_id, sum(units) AS units FROM ${sold} AS src GROUP BY 1, 2
     )

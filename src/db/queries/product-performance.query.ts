@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { DayRange, ProductPerformanceRow } from './analytics-types.js';
 import { uniqueIds } from './date-range.js';
-import { productPerformanceRows } from './view-sources.js';
+import { productSalesInRange } from './running-totals.js';
 
 export interface ProductPerformanceParams {
   productIds: readonly number[];
@@ -32,8 +32,8 @@ export async function productPerformance(db: Db, params: ProductPerformanceParam
   );
   if (productIds.length === 0) return performance;
 
-  const source = productPerformanceRows({
-    bounds: params.range,
+  const source = productSalesInRange({
+    range: params.range,
     storeIds: params.storeIds === null ? null : uniqueIds(params.storeIds),
     productIds,
     coveredUntil: params.coveredUntil,

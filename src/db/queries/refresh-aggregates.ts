@@ -1,7 +1,18 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 
-export const MATERIALIZED_VIEWS = ['mv_daily_revenue', 'mv_hourly_traffic', 'mv_product_performance', 'mv_customer_behavior'] as const;
+/**
+ * Refresh order matters: each running-total view (`*_to_date`) is built from the view
+ * before it, so it must be refreshed after that one, in the same run.
+ */
+export const MATERIALIZED_VIEWS = [
+  'mv_daily_revenue',
+  'mv_hourly_traffic',
+  'mv_hourly_traffic_to_date',
+  'mv_product_performance',
+  'mv_product_sales_to_date',
+  'mv_customer_behavior',
+] as const;
 export type MaterializedView = (typeof MATERIALIZED_VIEWS)[number];
 
 export function utcDay(date: Date): string {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { DayRange, ProductPerformanceRow } from './analytics-types.js';
 import { assertCount, uniqueIds } from './date-range.js';
-import { productPerformanceRows } from './view-sources.js';
+import { productSalesInRange } from './running-totals.js';
 
 export interface StoreTopProductsParams {
   storeIds: readonly number[];
@@ -33,12 +33,13 @@ export async function storeTopProducts(db: Db, params: StoreTopProductsParams): 
   const top = new Map<number, ProductPerformanceRow[]>(storeIds.map((id) => [id, []]));
   if (storeIds.length === 0 || limit === 0) return top;
 
-  const source = productPerformanceRows({ bounds: params.range, storeIds, productIds: null, coveredUntil: params.coveredUntil });
+  const source = productSalesInRange({ range: params.range, storeIds, productIds: null, coveredUntil: params.coveredUntil });
   const { rows } = await sql<Row>`
     WITH agg AS (
       SELECT store_id, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
         FROM ${source} AS src
        GROUP BY 1, 2
+      HAVING sum(units) > 0
     ), ranked AS (
       SELECT agg.*, row_number() OVER (PARTITION BY store_id ORDER BY revenue DESC, product_id) AS rank
         FROM agg

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { DayRange, HourlyTrafficRow } from './analytics-types.js';
 import { uniqueIds } from './date-range.js';
-import { hourlyTrafficRows } from './view-sources.js';
+import { weekdayTrafficInRange } from './running-totals.js';
 
 export interface StoreTrafficParams {
   storeIds: readonly number[];
@@ -21,9 +21,9 @@ interface Row {
 
 /**
  * Completed orders and revenue per (ISO day of week, UTC hour) for many stores in one
- * statement. Only cells with orders are returned (the view holds no empty cells and a
- * heat map treats a missing cell as zero), ordered by dayOfWeek then hour; a store
- * without orders maps to [].
+ * statement, from weekday running totals (the cost does not grow with the range). Only
+ * cells with orders are returned (a heat map treats a missing cell as zero), ordered by
+ * dayOfWeek then hour; a store without orders maps to [].
  */
 export async function storeTraffic(db: Db, params: StoreTrafficParams): Promise<Map<number, HourlyTrafficRow[]>> {
   const storeIds = uniqueIds(params.storeIds);
@@ -32,11 +32,11 @@ export async function storeTraffic(db: Db, params: StoreTrafficParams): Promise<
 
   const { rows } = await sql<Row>`
     SELECT src.store_id,
-           extract(isodow FROM src.day)::int AS day_of_week,
+           src.day_of_week,
            src.hour,
            sum(src.orders)::int AS orders,
            round(sum(src.revenue), 2) AS revenue
-      FROM ${hourlyTrafficRows({ bounds: params.range, storeIds, coveredUntil: params.coveredUntil })} AS src
+      FROM ${weekdayTrafficInRange({ range: params.range, storeIds, coveredUntil: params.coveredUntil })} AS src
      GROUP BY 1, 2, 3
     HAVING sum(src.orders) > 0
      ORDER BY 1, 2, 3

@@ -1,14 +1,15 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { CustomerBehaviorView, DailyRevenueView, HourlyTrafficView, ProductPerformanceView } from '../tables.js';
+import type { DailyRevenueView, ProductPerformanceView } from '../tables.js';
 import { baseTimes, idFilter, utcDate, viewDays, type CoveredUntil, type DayBounds } from './date-range.js';
 
 /**
- * One builder per materialized view. Each yields a parenthesised subquery of
- * view-shaped rows: the view's rows for days before the watermark UNION ALL the same
- * grouping computed from the base tables for days from the watermark on. Summing these
- * rows over any day range therefore equals summing the base tables (DESIGN.md: the
- * views are an optimisation, never a different truth). Days are disjoint between the
- * two halves, so nothing is counted twice.
+ * Day-by-day sources (running-totals.ts has the range sources that the product and
+ * traffic questions use). Each yields a parenthesised subquery of view-shaped rows: the
+ * view's rows for days before the watermark UNION ALL the same grouping computed from
+ * the base tables for days from the watermark on. Summing these rows over any day range
+ * therefore equals summing the base tables (DESIGN.md: the views are an optimisation,
+ * never a different truth). Days are disjoint between the two halves, so nothing is
+ * counted twice.
  */
 export interface SourceFilter {
   bounds: DayBounds;
@@ -31,22 +32,10 @@ export function dailyRevenueRows(f: SourceFilter): RawBuilder<DailyRevenueView> 
   )`;
 }
 
-export function hourlyTrafficRows(f: SourceFilter): RawBuilder<HourlyTrafficView> {
-  return sql<HourlyTrafficView>`(
-    SELECT store_id, day, hour, orders, revenue
-      FROM mv_hourly_traffic
-     WHERE ${viewDays('day', f.bounds, f.coveredUntil)} ${idFilter('store_id', f.storeIds)}
-    UNION ALL
-    SELECT store_id, ${utcDate('placed_at')} AS day,
-           extract(hour FROM placed_at AT TIME ZONE 'UTC')::int AS hour,
-           count(*)::int AS orders, sum(total) AS revenue
-      FROM orders
-     WHERE status = 'COMPLETED' AND ${baseTimes('placed_at', f.bounds, f.coveredUntil)} ${idFilter('store_id', f.storeIds)}
-     GROUP BY 1, 2, 3
-  )`;
-}
-
-/** `productIds` narrows both halves (null = every product). */
+/**
+ * `productIds` narrows both halves (null = every product). Per-day rows for callers that
+ * need them (reports); a sum over a range is cheaper through productSalesInRange.
+ */
 export function productPerformanceRows(f: SourceFilter & { productIds: readonly number[] | null }): RawBuilder<ProductPerformanceView> {
   return sql<ProductPerformanceView>`(
     SELECT store_id, product_id, day, units, revenue, cost
@@ -61,21 +50,6 @@ export function productPerformanceRows(f: SourceFilter & { productIds: readonly 
       JOIN order_items oi ON oi.order_id = o.id
      WHERE o.status = 'COMPLETED' AND ${baseTimes('o.placed_at', f.bounds, f.coveredUntil)}
            ${idFilter('o.store_id', f.storeIds)} ${idFilter('oi.product_id', f.productIds)}
-     GROUP BY 1, 2, 3
-  )`;
-}
-
-export function customerBehaviorRows(f: SourceFilter): RawBuilder<CustomerBehaviorView> {
-  return sql<CustomerBehaviorView>`(
-    SELECT store_id, customer_id, day, orders, revenue
-      FROM mv_customer_behavior
-     WHERE ${viewDays('day', f.bounds, f.coveredUntil)} ${idFilter('store_id', f.storeIds)}
-    UNION ALL
-    SELECT store_id, customer_id, ${utcDate('placed_at')} AS day,
-           count(*)::int AS orders, sum(total) AS revenue
-      FROM orders
-     WHERE status = 'COMPLETED' AND customer_id IS NOT NULL
-           AND ${baseTimes('placed_at', f.bounds, f.coveredUntil)} ${idFilter('store_id', f.storeIds)}
      GROUP BY 1, 2, 3
   )`;
 }

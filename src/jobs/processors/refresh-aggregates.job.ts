@@ -1,19 +1,20 @@
 import { sql } from 'kysely';
 import { defaultWarmRanges } from '../../cache/warm-cache.js';
-import { refreshAggregates } from '../../db/queries/refresh-aggregates.js';
+import { MATERIALIZED_VIEWS, refreshAggregates } from '../../db/queries/refresh-aggregates.js';
 import type { KindProcessor } from '../job-context.js';
 import { PRIORITY } from '../job-kinds.js';
 import { changesBetween, fingerprintViews } from '../view-fingerprints.js';
 
-const STEPS = 7;
+// Fingerprints, one step per view, invalidation, done.
+const STEPS = MATERIALIZED_VIEWS.length + 3;
 const INVALIDATE_CHUNK = 500;
 
 /**
- * REFRESH MATERIALIZED VIEW CONCURRENTLY for the four views, then invalidates exactly
- * the tags whose view rows changed and queues a warmCache of exactly the stores and
- * default ranges those changes touch (the "warm after each refresh" schedule). Answers
- * never depend on the views (they are an optimisation), so a retry after a crash at
- * any step only repeats harmless work.
+ * REFRESH MATERIALIZED VIEW CONCURRENTLY for every view (MATERIALIZED_VIEWS, in order),
+ * then invalidates exactly the tags whose view rows changed and queues a warmCache of
+ * exactly the stores and default ranges those changes touch (the "warm after each
+ * refresh" schedule). Answers never depend on the views (they are an optimisation), so
+ * a retry after a crash at any step only repeats harmless work.
  */
 export const refreshAggregatesJob: KindProcessor<'refreshAggregates'> = async (job, { services, queues }) => {
   const progress = (step: number) => job.updateProgress(step / STEPS);
