@@ -26,7 +26,9 @@ export function jobsEnv(backend: Backend, prefix: string, extra: Record<string, 
   return {
     JOB_REFRESH_CRON: 'off',
     JOB_CLEANUP_CRON: 'off',
-    JOB_RETRY: 'probe=3/150,generateReport=3/150',
+    // Backoffs long enough that a RETRYING event is read before its delay runs out even on a
+    // loaded 2-core machine (the Postgres backend keeps no failure time to recover it from).
+    JOB_RETRY: 'probe=3/500,generateReport=3/500',
     JOB_BACKOFF_JITTER: '0.2',
     JOB_STALLED_INTERVAL_MS: '500',
     JOB_LOCK_DURATION_MS: '1500',

@@ -68,10 +68,10 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     expect(retries.map((e) => e.attempt)).toEqual([1, 2]);
     expect(retries.every((e) => /fail attempts 1\.\.2/.test(e.failedReason ?? ''))).toBe(true);
     const [first, second] = retries.map((e) => e.delayMs!);
-    // Exponential from 150 ms with 20 % jitter: 120..150, then 240..300.
-    expect(first).toBeGreaterThanOrEqual(120);
+    // Exponential from 500 ms with 20 % jitter: 400..500, then 800..1000.
+    expect(first).toBeGreaterThanOrEqual(400);
     expect(second).toBeGreaterThan(first);
-    expect(second).toBeGreaterThanOrEqual(240);
+    expect(second).toBeGreaterThanOrEqual(800);
     expect(seen.at(-1)).toMatchObject({ type: 'COMPLETED', attempt: 3 });
     expect(seen.filter((e) => e.type === 'ACTIVE').map((e) => e.attempt)).toEqual([1, 2, 3]);
     expect(duplicatesIn(seen)).toEqual([]);

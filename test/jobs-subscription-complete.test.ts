@@ -14,7 +14,7 @@ describe.each(BACKENDS)('jobEvents completion (%s)', (backend) => {
   let ws: WsConnection;
 
   beforeAll(async () => {
-    // JOB_RETRY (jobsEnv): probe jobs get 3 attempts, 150 ms backoff.
+    // JOB_RETRY (jobsEnv): probe jobs get 3 attempts, 500 ms backoff.
     server = await startTestServer({ env: jobsEnv(backend, uniquePrefix('complete'), { WORKERS: 'inline' }) });
     ws = connect(server);
   });

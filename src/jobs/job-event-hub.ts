@@ -8,6 +8,7 @@ import {
   markOf,
   sequenced,
   snapshotEvent,
+  stepEvent,
   type BullEventArgs,
   type BullEventName,
   type JobEventView,
@@ -17,19 +18,44 @@ import {
 import { JobEventStream, type StreamFilter } from './job-event-stream.js';
 import type { QueueName } from './job-kinds.js';
 import { JOB_REMOVED_EVENT } from './job-queues.js';
+import type { BullState } from './job-view.js';
 import { QuietJobs } from './quiet-jobs.js';
 
-/**
- * A read event with the type and attempt its sequence gives. A read that ran ahead (its
- * attempt is later) may have had another type, and its backoff is a later retry's: the
- * event's own due time, from when it arrived, is the better figure then.
- */
-function withStep(read: JobEventView, step: LastSeen, args: BullEventArgs, receivedAt: number): JobEventView {
-  const event = { ...read, type: step.type, attempt: step.attempt };
-  if (step.type !== 'RETRYING') return read.type === step.type ? event : { ...event, failedReason: null, delayMs: null };
-  if (read.type === 'RETRYING' && read.attempt === step.attempt) return event;
-  return { ...event, delayMs: args.delay ? Math.max(0, args.delay - receivedAt) : read.delayMs };
+/** A job's record and its state; `settled` when the record was read in that state (see readSettled). */
+interface JobRead {
+  job: AnyJob;
+  state: BullState;
+  settled: boolean;
 }
+
+/** Rounds of readSettled before it gives up on a job that keeps moving. */
+const SETTLE_ROUNDS = 8;
+
+/**
+ * A job's fields together with the state it was in when they were read. BullMQ reads the
+ * two apart (getJob, then getState) and a job moves on between them: paired as read, a
+ * retried job read while ACTIVE and found completed is a COMPLETED with the counters of
+ * that ACTIVE, numbered attempt 3 for its 4th. The state is therefore read before and
+ * after the fields: when both agree, the fields are that state's (counters only change
+ * as a job changes state), and eventFrom / snapshotEvent number the attempt right. A job
+ * that moves on meanwhile is read again, up to SETTLE_ROUNDS times (each time means
+ * another step of its life, which is finite; a job waits, backs off or ends soon enough);
+ * the last read is then returned unsettled, for callers to use only what does not depend
+ * on the pairing. null: no such job (any more).
+ */
+async function readSettled(queue: AnyQueue, jobId: string): Promise<JobRead | null> {
+  let before: string = await queue.getJobState(jobId);
+  for (let round = 1; ; round += 1) {
+    const job = (await queue.getJob(jobId)) as AnyJob | undefined;
+    if (!job) return null;
+    const state = await job.getState();
+    if (state === before || round === SETTLE_ROUNDS) return { job, state, settled: state === before };
+    before = state;
+  }
+}
+
+/** Opens a subscription whose job could not be read settled: a snapshot older than any event, so the next reconcile delivers the job's state. */
+const UNKNOWN_MARK: Mark = { key: [0, 0, 0], type: 'WAITING' };
 
 export interface QueueChannel {
   queue: AnyQueue;
@@ -46,7 +72,10 @@ const RECONCILE_EVERY_MS = 250;
  *
  * Attempts come from each job's event sequence, which the hub follows for every job
  * (cheaply, without reads) so it is known from the job's start when someone subscribes
- * later; see sequenced.
+ * later; see sequenced. The job's record read for an event then only fills in details
+ * (stepEvent). Where a job's state decides instead (a subscriber's first event, a
+ * catch-up, a job whose history is unknown here), the job is read settled: record and
+ * state as of one moment (readSettled).
  *
  * QueueEvents can lose events: on the PostgreSQL backend (BullMQ 6.7) it pages the event
  * table by sequence id, and ids are allocated before their transactions commit, so an
@@ -101,17 +130,30 @@ export class JobEventHub {
       return;
     }
     const receivedAt = Date.now();
-    const reading = this.read(bull, name, args);
+    // Where the sequence gives type and attempt the job's record only fills in details; where it does not
+    // (the job's history is unknown here) the job's state decides as well, which takes a settled read.
+    const known = sequenced(name, args, this.lastSeen.get(`${queue}|${args.jobId}`)) !== null;
+    const record = known ? (bull.getJob(args.jobId) as Promise<AnyJob | undefined>) : null;
+    const settled = known ? null : readSettled(bull, args.jobId);
     // Keep the chain alive when a read fails; the failure is logged where it is awaited.
-    reading.catch(() => {});
+    record?.catch(() => {});
+    settled?.catch(() => {});
     this.inOrder(queue, async () => {
       const step = this.follow(queue, name, args);
-      const read = await reading;
-      if (!read) return;
-      // The read only fills in details; where the sequence is unknown its counters decide (and anchor it).
-      const event = step ? withStep(read, step, args, receivedAt) : read;
-      if (!step) this.lastSeen.set(`${queue}|${args.jobId}`, { attempt: event.attempt, type: event.type });
-      this.deliver(queue, event, markOf(event));
+      if (step) {
+        const job = record ? await record : (await settled!)?.job;
+        // Gone already (removed, or trimmed by retention): nothing left to describe.
+        if (job) this.deliver(queue, stepEvent(args, step, job, receivedAt));
+        return;
+      }
+      // (Forgotten since it arrived: read settled now.)
+      const read = await (settled ?? readSettled(bull, args.jobId));
+      // Gone, or it kept moving through every read: reconcile delivers where it got to.
+      if (!read?.settled) return;
+      const event = eventFrom(name, args, read.job, read.state);
+      // The read's counters anchor the sequence from here on.
+      this.lastSeen.set(`${queue}|${args.jobId}`, { attempt: event.attempt, type: event.type });
+      this.deliver(queue, event);
     });
   }
 
@@ -123,14 +165,7 @@ export class JobEventHub {
     return step;
   }
 
-  private async read(bull: AnyQueue, name: BullEventName, args: BullEventArgs): Promise<JobEventView | null> {
-    const job = (await bull.getJob(args.jobId)) as AnyJob | undefined;
-    // Gone already (removed, or trimmed by retention): nothing left to describe.
-    if (!job) return null;
-    return eventFrom(name, args, job, await job.getState());
-  }
-
-  private deliver(queue: QueueName, event: JobEventView, mark: Mark): void {
+  private deliver(queue: QueueName, event: JobEventView, mark: Mark = markOf(event)): void {
     for (const stream of this.streams) if (stream.wants(queue, event.jobId)) stream.push(event, mark);
     this.quiet.note(queue, event.jobId, mark);
   }
@@ -143,6 +178,8 @@ export class JobEventHub {
       this.inOrder(watch.queue, async () => {
         const snapshot = await reading;
         if (!snapshot) return this.endJob(watch.queue, watch.jobId);
+        // Still moving: its events are on their way, or the next round reads it again.
+        if (snapshot === 'unsettled') return;
         const current = this.quiet.get(watch.queue, watch.jobId);
         if (!current || !isNewer(snapshot.mark, current.mark)) return;
         this.logger.warn({ jobId: watch.jobId, queue: watch.queue, type: snapshot.event.type }, 'job events were lost; subscribers get the current state');
@@ -151,9 +188,11 @@ export class JobEventHub {
     }
   }
 
-  private async snapshot(queue: QueueName, jobId: string): Promise<{ event: JobEventView; mark: Mark } | null> {
-    const job = (await this.channels.get(queue)!.queue.getJob(jobId)) as AnyJob | undefined;
-    return job ? snapshotEvent(job, await job.getState()) : null;
+  /** The job's current state as an event; null: no such job; 'unsettled': it kept moving while read (see readSettled). */
+  private async snapshot(queue: QueueName, jobId: string): Promise<{ event: JobEventView; mark: Mark } | 'unsettled' | null> {
+    const read = await readSettled(this.channels.get(queue)!.queue, jobId);
+    if (!read) return null;
+    return read.settled ? snapshotEvent(read.job, read.state) : 'unsettled';
   }
 
   private async endJob(queue: string, jobId: string): Promise<void> {
@@ -180,8 +219,14 @@ export class JobEventHub {
         const snapshot = await this.snapshot(name, filter.jobId);
         if (!snapshot) continue;
         stream.filter.queue = name;
-        stream.open(snapshot);
-        this.quiet.note(name, filter.jobId, snapshot.mark);
+        if (snapshot === 'unsettled') {
+          // Rare (a job that kept moving through every read): its events from now on, and its state at the next reconcile.
+          stream.open(null);
+          this.quiet.note(name, filter.jobId, UNKNOWN_MARK);
+        } else {
+          stream.open(snapshot);
+          this.quiet.note(name, filter.jobId, snapshot.mark);
+        }
         return stream;
       }
       stream.end();

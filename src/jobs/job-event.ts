@@ -73,7 +73,11 @@ function base(job: AnyJob, type: JobEventTypeName, attempt: number, at: number):
   };
 }
 
-/** The job's current state as the first event a subscriber gets (its mark says what it already covers). */
+/**
+ * The job's current state as the first event a subscriber gets (its mark says what it
+ * already covers). `job` must have been read in `state` (see readSettled): the attempt
+ * comes from the counters of that state.
+ */
 export function snapshotEvent(job: AnyJob, state: BullState): { event: JobEventView; mark: Mark } {
   // The same counters as eventFrom, so a snapshot and the events it covers compare equal.
   const started = job.attemptsStarted;
@@ -96,11 +100,14 @@ export type BullEventName = (typeof BULL_EVENTS)[number];
 export type BullEventArgs = { jobId: string; prev?: string; data?: unknown; failedReason?: string; returnvalue?: unknown; delay?: number };
 
 /**
- * A QueueEvents event with the job (and its state) as read just after it. The read may
- * already be a step ahead: the job moved on before QueueEvents delivered. Attempts are
- * therefore taken from counters the next step cannot have changed yet, chosen by the
- * state the job is in now: `finished` (attempts completed, failed or stalled so far)
- * only grows when an attempt ends, `attemptsStarted` only when one starts.
+ * A QueueEvents event with the job and its state as read just after it, the two as of
+ * one moment (the fields read while the job was in that state: see readSettled in
+ * job-event-hub.ts; fields of an earlier step under a later state would number the
+ * attempt one too low). The read may still be a step ahead of the event: the job moved
+ * on before QueueEvents delivered. Attempts are therefore taken from counters the next
+ * step cannot have changed yet, chosen by the state the job is in now: `finished`
+ * (attempts completed, failed or stalled so far) only grows when an attempt ends,
+ * `attemptsStarted` only when one starts.
  */
 export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob, state: BullState): JobEventView {
   const started = job.attemptsStarted;
@@ -123,6 +130,37 @@ export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob,
       return { ...base(job, 'FAILED', finished, job.finishedOn ?? now), failedReason: args.failedReason ?? job.failedReason ?? null };
     case 'stalled':
       return base(job, 'STALLED', finished, now);
+  }
+}
+
+/**
+ * An event whose type and attempt its sequence gives (see sequenced), with details from
+ * the job's record read after it. The record is read alone (no state to pair it with)
+ * and may be steps ahead of the event: what belongs to one attempt is taken from it only
+ * when its counters say it is still that attempt's, else from the event itself. A retry's
+ * backoff in particular is in the record only until the job is promoted (BullMQ then
+ * clears it); after that the event's due time, from when it arrived, is the figure.
+ */
+export function stepEvent(args: BullEventArgs, step: LastSeen, job: AnyJob, receivedAt: number): JobEventView {
+  const started = job.attemptsStarted;
+  const finished = job.attemptsMade + job.stalledCounter;
+  const event = base(job, step.type, step.attempt, receivedAt);
+  switch (step.type) {
+    case 'WAITING':
+    case 'STALLED':
+      return event;
+    case 'ACTIVE':
+      return { ...event, at: new Date(started === step.attempt && job.processedOn ? job.processedOn : receivedAt) };
+    case 'PROGRESS':
+      return { ...event, progress: typeof args.data === 'number' ? args.data : progressOf(job) };
+    case 'RETRYING': {
+      const recorded = finished === step.attempt && job.delay > 0 ? job.delay : null;
+      return { ...event, failedReason: job.failedReason || null, delayMs: recorded ?? (args.delay ? Math.max(0, args.delay - receivedAt) : null) };
+    }
+    case 'COMPLETED':
+      return { ...event, at: new Date(job.finishedOn ?? receivedAt), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
+    case 'FAILED':
+      return { ...event, at: new Date(job.finishedOn ?? receivedAt), failedReason: args.failedReason ?? job.failedReason ?? null };
   }
 }
 
