@@ -71,8 +71,13 @@ const envSchema = z
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Scale of the demo seed run at start when SEED=demo. */
   DEMO_SCALE: z.coerce.number().positive().max(10).default(0.05),
-  /** Postgres pool size per API process. */
-  DB_POOL_MAX: positiveInt.max(200).default(10),
+  /**
+   * Postgres pool size per API process. Default 4, twice the cores of the machines this is
+   * sized for: analytic statements are CPU-bound, so on 2 cores shared with Node more than
+   * 2-4 running at once only time-slice and stretch each one; 4 still lets a dashboard's
+   * 3-4 statements run together. Raise it with the cores of the database host.
+   */
+  DB_POOL_MAX: positiveInt.max(200).default(4),
   /** Postgres statement_timeout in ms, so a runaway query fails instead of hanging. */
   DB_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
   /** How long a request waits for a pool connection before SERVICE_UNAVAILABLE. */

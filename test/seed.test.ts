@@ -9,7 +9,6 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-
 import { migrateToLatest } from '../src/db/migrate.js';
 import { utcDay } from '../src/db/queries/refresh-aggregates.js';
 import { createLogger } from '../src/logger.js';
-import { closeDatabase } from './helpers/close-database.js';
 
 /**
  * The seed generator against a real (embedded) Postgres: two databases seeded with the
@@ -91,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Every connection closed before the databases are dropped WITH (FORCE) or the server stops (else 57P01).
-  await Promise.all([a, b].map(closeDatabase));
+  await Promise.all([a, b].map((database) => database.close()));
   if (server) {
     await server.stop();
   } else if (adminUrl) {

@@ -43,6 +43,28 @@ function defaultConnectionErrorLog(): (error: Error) => void {
   return (error) => logger.warn({ err: error }, 'Postgres connection failed; the pool replaces it');
 }
 
+/**
+ * Ends the pool and waits until its connections are gone (bounded). pool.end() resolves
+ * once it has asked every connection to end, before their sockets have closed: stopping
+ * Postgres or dropping the database right after would terminate those sessions (57P01)
+ * and their clients would report it. The pool emits 'remove' once a client's socket closed.
+ */
+async function closePool(pool: pg.Pool, end: () => Promise<void>): Promise<void> {
+  let open = pool.totalCount;
+  let timer: NodeJS.Timeout | undefined;
+  const gone = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on('remove', () => {
+      open -= 1;
+      if (open === 0) resolve();
+    });
+    timer = setTimeout(resolve, 5_000);
+  });
+  await end();
+  await gone;
+  clearTimeout(timer);
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -72,6 +94,6 @@ export function createDatabase(options: DatabaseOptions): Database {
       observers.add(observer);
       return () => observers.delete(observer);
     },
-    close: () => db.destroy(),
+    close: () => closePool(pool, () => db.destroy()),
   };
 }
