@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { Kind, execute, getVariableValues, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { execute, getOperationAST, getVariableValues, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Logger } from '../logger.js';
 import { inputDefaultsFiller } from './input-defaults.js';
@@ -20,6 +20,9 @@ interface Compiled {
   fillDefaults: ((variables: Record<string, unknown>) => Record<string, unknown>) | null;
 }
 
+/** A document × operation name that names no operation: several operations and no name, or an unknown name. */
+const UNRESOLVED = Symbol('unresolved operation');
+
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T>)?.then === 'function';
 }
@@ -37,7 +40,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  */
 export class CompiledExecution {
   readonly stats: ExecutionStats = { compiled: 0, fallbacks: 0, fallbackExecutions: 0 };
-  private readonly byDocument = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+  private readonly byDocument = new WeakMap<DocumentNode, Map<string | null, Compiled | null | typeof UNRESOLVED>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -46,7 +49,13 @@ export class CompiledExecution {
 
   /** Runs one operation of a validated document (variables as the client sent them). */
   run(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, contextValue: unknown): Promise<ExecutionResult> | ExecutionResult {
-    const compiled = this.compiledFor(document, operationName ?? '');
+    const compiled = this.compiledFor(document, operationName ?? null);
+    if (compiled === UNRESOLVED) {
+      // Nothing to run: graphql-js answers with its operation-resolution error ("Unknown
+      // operation named …", "Must provide operation name …") and resolves no field; Apollo
+      // turns it into OPERATION_RESOLUTION_FAILURE. Not a fallback: there is nothing to compile.
+      return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
+    }
     if (!compiled) {
       this.stats.fallbackExecutions += 1;
       return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
@@ -81,8 +90,11 @@ export class CompiledExecution {
   /** The seam Apollo Server calls: `new ApolloServer({ gateway: execution.gateway() })`. */
   gateway(): GatewayInterface {
     const schema = this.schema;
+    // The operation name the client sent, as graphql-js's execute gets it without a gateway:
+    // requestContext.operationName is the one Apollo resolved, null when it resolved none
+    // (an unknown name), with which the document's only operation would run.
     const executor: GatewayExecutor = (requestContext) =>
-      Promise.resolve(this.run(requestContext.document, requestContext.operationName, requestContext.request.variables, requestContext.context));
+      Promise.resolve(this.run(requestContext.document, requestContext.request.operationName, requestContext.request.variables, requestContext.context));
     let listener: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0] | null = null;
     return {
       async load() {
@@ -99,25 +111,26 @@ export class CompiledExecution {
     };
   }
 
-  private compiledFor(document: DocumentNode, operationName: string): Compiled | null {
+  private compiledFor(document: DocumentNode, operationName: string | null): Compiled | null | typeof UNRESOLVED {
     let operations = this.byDocument.get(document);
     if (!operations) this.byDocument.set(document, (operations = new Map()));
     const known = operations.get(operationName);
     if (known !== undefined) return known;
-    const compiled = this.compile(document, operationName);
+    const operation = getOperationAST(document, operationName);
+    if (!operation) {
+      operations.set(operationName, UNRESOLVED);
+      return UNRESOLVED;
+    }
+    const compiled = this.compile(document, operation, operationName);
     if (compiled) this.stats.compiled += 1;
     else this.stats.fallbacks += 1;
     operations.set(operationName, compiled);
     return compiled;
   }
 
-  private compile(document: DocumentNode, operationName: string): Compiled | null {
-    const operation = document.definitions.find(
-      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
-    );
-    if (!operation) return null; // Apollo resolved the operation before: unreachable, graphql-js reports it
+  private compile(document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null): Compiled | null {
     try {
-      const result = compileQuery(this.schema, document, operationName || undefined, { disablingCapturingStackErrors: true });
+      const result = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       if (isCompiledQuery(result)) return { query: result, operation, fillDefaults: inputDefaultsFiller(this.schema, operation) };
       this.logger.warn({ operationName, errors: result.errors?.map((e) => e.message) }, 'graphql-jit could not compile an operation; graphql-js runs it');
     } catch (error) {
