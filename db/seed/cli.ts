@@ -1,14 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { createDatabase, type Database } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { providePostgres, type PostgresServer } from '../../src/db/postgres-server.js';
-import { createLogger } from '../../src/logger.js';
+import { withMigratedDatabase } from '../with-database.js';
 import { SEEDED_TABLES, seedDatabase } from './seed-database.js';
 
 /**
  * `npm run seed -- --scale N [--seed S] [--reset]`: migrates and seeds the database of
- * DATABASE_URL, or the embedded one under DATA_DIR (started and stopped here).
+ * DATABASE_URL, or the embedded one under DATA_DIR (the running API's, else started and
+ * stopped here).
  * Exit codes: 0 done, 1 failed, 2 bad flags or configuration.
  */
 
@@ -67,48 +64,24 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`seed: ${error.message}`);
-    return 2;
-  }
-
-  const logger = createLogger(config.LOG_LEVEL);
-  let server: PostgresServer | undefined;
-  let database: Database | undefined;
-  try {
-    // Attaches to a running API's embedded database; starts one itself when none runs.
-    server = await providePostgres(config, logger, 'tool');
-    database = createDatabase({
-      connectionString: server.connectionString,
-      poolMax: 4,
-      // Refreshing the views of a large seed can take minutes; the app's 15 s limit is for requests.
-      statementTimeoutMs: 600_000,
-      connectTimeoutMs: 10_000,
-      applicationName: 'graphpulse-seed',
-    });
-    await migrateToLatest(database.db);
-    const summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger });
-    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    const width = Math.max(...SEEDED_TABLES.map((t) => t.length));
-    console.log(
-      [
-        `seeded scale ${summary.scale} (seed ${summary.seed}), ${summary.from} .. ${summary.to}`,
-        ...SEEDED_TABLES.map((t) => `  ${t.padEnd(width)}  ${summary.counts[t].toLocaleString('en-US').padStart(11)}`),
-        `  in ${(summary.durationMs / 1000).toFixed(1)} s, peak RSS ${peakRssMb} MB`,
-      ].join('\n'),
-    );
-    return 0;
-  } catch (error) {
-    console.error(`seed failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  } finally {
-    await database?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the pool failed'));
-    await server?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping Postgres failed'));
-  }
+  // Refreshing the views of a large seed can take minutes; the app's 15 s limit is for requests.
+  return withMigratedDatabase(
+    'seed',
+    async (database, logger) => {
+      const summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger });
+      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      const width = Math.max(...SEEDED_TABLES.map((t) => t.length));
+      console.log(
+        [
+          `seeded scale ${summary.scale} (seed ${summary.seed}), ${summary.from} .. ${summary.to}`,
+          ...SEEDED_TABLES.map((t) => `  ${t.padEnd(width)}  ${summary.counts[t].toLocaleString('en-US').padStart(11)}`),
+          `  in ${(summary.durationMs / 1000).toFixed(1)} s, peak RSS ${peakRssMb} MB`,
+        ].join('\n'),
+      );
+      return 0;
+    },
+    { max: 4, statementTimeoutMs: 600_000 },
+  );
 }
 
 process.exit(await main());
