@@ -9,7 +9,7 @@ import {
 import { scopeKey } from '../auth/principal.js';
 import { withinCachedField, type RequestContext } from '../context.js';
 import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
-import { hashOf, stableJson } from './keys.js';
+import { argsKey, hashOf, stableJson } from './keys.js';
 import { compileTagTemplate, type TagTemplate } from './tags.js';
 import type { TieredCache } from './tiered-cache.js';
 
@@ -77,7 +77,7 @@ export function cachedResolver(
       return resolve(parent, args, ctx, info);
     }
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
-    const key = `${prefix}${parentKeyOf(parent)}:${hashOf(stableJson(args))}:${scope}`;
+    const key = `${prefix}${parentKeyOf(parent)}:${argsKey(args)}:${scope}`;
     const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
     return cache
       .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>

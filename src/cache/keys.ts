@@ -11,6 +11,15 @@ export function stableJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
+/**
+ * The key part for arguments or variables: their stable JSON itself while it is short
+ * (exact, and no hash to compute on every field of every request), a hash beyond that.
+ */
+export function argsKey(value: unknown): string {
+  const json = stableJson(value);
+  return json.length <= 96 ? json : hashOf(json);
+}
+
 export function hashOf(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 16);
 }

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import { LRUCache } from 'lru-cache';
-import { hashOf, queryHash, stableJson } from '../cache/keys.js';
+import { argsKey, queryHash } from '../cache/keys.js';
 import { checkOperation } from './operation-guard.js';
 
 const SUGGESTION = / Did you mean .+\?$/;
@@ -37,7 +37,7 @@ export function securityPlugin(
           // what one does), so long input lists are cut to one item before hashing or coercing.
           const variables = compactVariables(request.variables ?? {});
           const memoKey = request.query
-            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(request.query)}:${hashOf(stableJson(variables))}:${operationName ?? ''}`
+            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(request.query)}:${argsKey(variables)}:${operationName ?? ''}`
             : null;
           const known = memoKey === null ? undefined : accepted.get(memoKey);
           if (known !== undefined) {
