@@ -13,6 +13,7 @@
  * operation: no fallback to graphql-js, in Metrics.execution and per step.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { ANALYTIC_FIELDS } from './helpers/constants.js';
 import {
   Kind,
   TypeInfo,
@@ -651,20 +652,6 @@ async function send(side: Side, step: Step): Promise<Observation> {
 // ---------------------------------------------------------------------------------------
 // Coverage of the corpus (computed from the documents that reached execution)
 
-const ANALYTIC_FIELDS = [
-  'Store.revenue',
-  'Store.trafficPatterns',
-  'Store.topProducts',
-  'Store.customerInsights',
-  'Store.inventory',
-  'Store.funnel',
-  'Product.performance',
-  'Product.inventory',
-  'Category.performance',
-  'Customer.lifetimeValue',
-  'Query.revenueMetrics',
-  'Query.categoryLeaderboard',
-];
 
 interface Coverage {
   coordinates: Set<string>;
