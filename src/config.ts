@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The only reader of process.env. Every variable of API.md (and the knobs later
+ * The only reader of process.env. Every public variable (README, Configuration; and the knobs later
  * issues add) is parsed here once, validated, frozen and passed in from app.ts.
  */
 

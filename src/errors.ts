@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The stable codes of API.md; clients switch on these, never on messages. */
+/** The stable public error codes (README, Errors); clients switch on these, never on messages. */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

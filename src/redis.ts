@@ -3,7 +3,7 @@ import type { Logger } from './logger.js';
 
 /**
  * Connections for the cache, rate limits and pub/sub: fail fast, never queue. A request
- * must never wait on a dead Redis longer than `commandTimeout` (DESIGN cache rules).
+ * must never wait on a dead Redis longer than `commandTimeout` (a cache rule: Redis errors are misses).
  * BullMQ keeps its own connections with its own settings.
  */
 export function createFastRedis(url: string, logger: Logger, name: string, options: RedisOptions = {}): Redis {

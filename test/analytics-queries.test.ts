@@ -33,7 +33,7 @@ import { storeTraffic } from '../src/db/queries/store-traffic.query.js';
 import { createLogger } from '../src/logger.js';
 
 /**
- * Every analytics query must equal a plain aggregate over the base tables (DESIGN.md),
+ * Every analytics query must equal a plain aggregate over the base tables,
  * whatever the watermark says: before any refresh, after one, and after writes into
  * today and into a closed day. The expected values below are written directly against
  * orders / order_items / inventory_levels, without the query modules' helpers, and

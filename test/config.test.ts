@@ -36,7 +36,7 @@ function configErrorOf(env: Record<string, string | undefined>): ConfigError {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
 }
 
-describe('loadConfig defaults (API.md)', () => {
+describe('loadConfig defaults (README, Configuration)', () => {
   it('an empty environment gives the documented defaults in embedded mode', () => {
     const config = loadConfig({});
     expect(config.PORT).toBe(4000);

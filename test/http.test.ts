@@ -5,7 +5,7 @@ import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
- * The HTTP edge of API.md on a real listening server (NODE_ENV=development): GET and
+ * The public HTTP edge (README) on a real listening server (NODE_ENV=development): GET and
  * POST, body limits, health routes, request ids, the landing page, and the error codes
  * of malformed requests and arguments.
  */

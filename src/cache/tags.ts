@@ -18,9 +18,10 @@ function pathValue(source: unknown, path: string[]): unknown {
   return value;
 }
 
-/** Bucket names covering an inclusive day range: d:YYYY-MM-DD for short ranges, m:YYYY-MM for long ones. */
+/** Ranges seen lately → their buckets (dashboards repeat a handful of ranges). */
 const bucketMemo = new Map<string, string[]>();
 
+/** Bucket names covering an inclusive day range: d:YYYY-MM-DD for short ranges, m:YYYY-MM for long ones. */
 export function rangeBuckets(range: { from: string; to: string }): string[] {
   const memoKey = `${range.from}|${range.to}`;
   const known = bucketMemo.get(memoKey);

@@ -44,7 +44,7 @@ const LOCK_POLL_MS = 20;
 const INVALIDATION_MEMORY_MS = 5 * 60_000;
 
 /**
- * L1 in front of L2, with the cache rules of DESIGN.md: single flight per key in this
+ * L1 in front of L2, with the project's cache rules: single flight per key in this
  * process, a short Redis lock across processes, stale-while-revalidate, stale-if-error,
  * and no write-back of a value whose tags were invalidated while it was computed.
  */

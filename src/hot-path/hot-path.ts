@@ -15,11 +15,12 @@ export interface GraphqlParams {
   operationName: string | undefined;
 }
 
-/** The operation a request carries, when it is one the hot path can serve; otherwise null (Apollo decides). */
+/** A document that starts with `mutation` is never served from stored bytes. */
 const MUTATION = /^\s*mutation\b/;
 /** Stored operations are dashboard reads; a body this large (e.g. an ingested batch) is never one. */
 const MAX_HOT_BODY_BYTES = 16 * 1024;
 
+/** The operation a request carries, when it is one the hot path can serve; otherwise null (Apollo decides). */
 export function hotPathParams(req: IncomingMessage, url: URL, body: unknown, bodyBytes = 0): GraphqlParams | null {
   if (bodyBytes > MAX_HOT_BODY_BYTES) return null;
   const params = readParams(req, url, body);

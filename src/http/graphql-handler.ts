@@ -27,10 +27,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-/**
- * POST and GET /graphql through Apollo's executeHTTPGraphQLRequest (the integration
- * API): our own thin node:http glue instead of a framework.
- */
 /** The query text of a POST JSON body or a GET, if any (the hot path and the limit checks read it). */
 function queryTextOf(req: IncomingMessage, url: URL, body: unknown): string | null {
   if (req.method === 'GET') return url.searchParams.get('query');

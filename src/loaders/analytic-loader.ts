@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import { readCoveredUntil } from '../db/queries/refresh-aggregates.js';
 import { byKeys } from './loader-registry.js';
 
-/** The aggregate watermark, read once per request (DESIGN: views for closed days, base tables after). */
+/** The aggregate watermark, read once per request (docs/query-plans.md: views for closed days, base tables after). */
 export function coveredUntil(ctx: RequestContext): Promise<string> {
   return ctx.loaders.once('coveredUntil', () => readCoveredUntil(ctx.services.database.db));
 }

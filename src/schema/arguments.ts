@@ -1,7 +1,7 @@
 import { BadUserInputError } from '../errors.js';
 import type { DateRange } from './inputs/date-range.input.js';
 
-/** Limits of API.md: list arguments are capped, ranges are bounded. */
+/** The public limits: list arguments are capped, ranges are bounded (README, Configuration and Cost). */
 export const MAX_PAGE_SIZE = 100;
 export const MAX_RANGE_DAYS = 731;
 

@@ -4,7 +4,7 @@ import type { RequestContext } from '../context.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { Role } from '../db/tables.js';
 
-/** Who may call what (API.md): VIEWER reads, INGEST writes orders and events, ADMIN everything. */
+/** Who may call what (README, Authentication): VIEWER reads, INGEST writes orders and events, ADMIN everything. */
 export const READERS: Role[] = ['VIEWER', 'ADMIN'];
 export const WRITERS: Role[] = ['INGEST', 'ADMIN'];
 export const ADMINS: Role[] = ['ADMIN'];

@@ -7,7 +7,7 @@ import { baseTimes, idFilter, lastViewDay, type CoveredUntil } from './date-rang
  * at day d holds totals over every day up to d, so the range [from, last] is the row at
  * `last` minus the row at `from - 1`: the cost no longer grows with the range. `last` is
  * the range's end or the day before the watermark, whichever is earlier; the days from
- * the watermark on come from the base tables as before (DESIGN.md: closed days from the
+ * the watermark on come from the base tables as before (docs/query-plans.md: closed days from the
  * views, today from the base tables). Rows carry signed amounts: only their sum per key
  * means anything, and it equals the plain aggregate over the base tables.
  */

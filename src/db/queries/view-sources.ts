@@ -7,7 +7,7 @@ import { baseTimes, idFilter, utcDate, viewDays, type CoveredUntil, type DayBoun
  * traffic questions use). Each yields a parenthesised subquery of view-shaped rows: the
  * view's rows for days before the watermark UNION ALL the same grouping computed from
  * the base tables for days from the watermark on. Summing these rows over any day range
- * therefore equals summing the base tables (DESIGN.md: the views are an optimisation,
+ * therefore equals summing the base tables (the views are an optimisation,
  * never a different truth). Days are disjoint between the two halves, so nothing is
  * counted twice.
  */

@@ -6,7 +6,7 @@ import { reportRows } from '../reports/report-rows.js';
  * Builds a report as CSV in `reports`. The report id is fixed by the job run (id and
  * creation time), and the row is inserted with ON CONFLICT DO NOTHING: a run taken up
  * again after a crash, even one that crashed after the insert, writes it once.
- * The job's result is { reportId } (API.md).
+ * The job's result is { reportId } (a public contract: clients read it to fetch Query.report).
  */
 export const generateReportJob: KindProcessor<'generateReport'> = async (job, { services }) => {
   const { kind, range, storeIds, pauseMs = 0 } = job.data;
