@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logger.js';
-import { loggedClientClass } from './logged-client.js';
+import { loggedPool } from './logged-client.js';
 
 /** A readiness answer must come fast: a load balancer's check has its own short timeout. */
 const PROBE_TIMEOUT_MS = 1_000;
@@ -18,17 +18,17 @@ export class DatabaseProbe {
     connectionString: string,
     private readonly logger: Logger,
   ) {
-    this.pool = new pg.Pool({
-      connectionString,
-      max: 1,
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: PROBE_TIMEOUT_MS,
-      statement_timeout: PROBE_TIMEOUT_MS,
-      application_name: 'graphpulse:readiness',
-      Client: loggedClientClass((error) => logger.warn({ err: error }, 'readiness probe connection failed')),
-    });
-    // The client's own listener logs idle failures; pg-pool re-emits them here.
-    this.pool.on('error', () => {});
+    this.pool = loggedPool(
+      {
+        connectionString,
+        max: 1,
+        idleTimeoutMillis: 30_000,
+        connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+        statement_timeout: PROBE_TIMEOUT_MS,
+        application_name: 'graphpulse:readiness',
+      },
+      (error) => logger.warn({ err: error }, 'readiness probe connection failed'),
+    );
   }
 
   /** True when `SELECT 1` answered within the timeout. */

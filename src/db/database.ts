@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
-import { createLogger } from '../logger.js';
-import { loggedClientClass } from './logged-client.js';
+import { loggedPool } from './logged-client.js';
 import type { Tables } from './tables.js';
 
 // numeric and bigint arrive as strings by default; every value we keep fits a double.
@@ -38,11 +37,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-function defaultConnectionErrorLog(): (error: Error) => void {
-  const logger = createLogger('warn');
-  return (error) => logger.warn({ err: error }, 'Postgres connection failed; the pool replaces it');
-}
-
 /**
  * Ends the pool and waits until its connections are gone (bounded). pool.end() resolves
  * once it has asked every connection to end, before their sockets have closed: stopping
@@ -66,16 +60,16 @@ async function closePool(pool: pg.Pool, end: () => Promise<void>): Promise<void>
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.poolMax,
-    connectionTimeoutMillis: options.connectTimeoutMs,
-    statement_timeout: options.statementTimeoutMs,
-    application_name: options.applicationName ?? 'graphpulse',
-    Client: loggedClientClass(options.onConnectionError ?? defaultConnectionErrorLog()),
-  });
-  // pg-pool re-emits an idle client's error here; the client's own listener has logged it.
-  pool.on('error', () => {});
+  const pool = loggedPool(
+    {
+      connectionString: options.connectionString,
+      max: options.poolMax,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      application_name: options.applicationName ?? 'graphpulse',
+    },
+    options.onConnectionError,
+  );
   const observers = new Set<QueryObserver>();
   const stats = { queries: 0, errors: 0 };
   const db = new Kysely<Tables>({

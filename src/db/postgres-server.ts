@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { liveConnection, removeConnectionFile, waitForConnection, writeConnectionFile } from './embedded-connection-file.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { loggedClientClass } from './logged-client.js';
 
 /**
  * Who is asking for Postgres in embedded mode: the API owns the postmaster and publishes
@@ -31,9 +32,8 @@ export const EMBEDDED_DATABASE = 'graphpulse';
 
 /** Creates `name` on the server of `adminUrl` unless it exists (CREATE DATABASE has no IF NOT EXISTS). */
 export async function ensureDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  // Without a listener a server restart while this short session is open would crash the process.
-  client.on('error', () => {});
+  // A logged client: a server restart while this short session is open must not crash the process.
+  const client = new (loggedClientClass())({ connectionString: adminUrl });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
