@@ -54,8 +54,8 @@ export interface RequestContext {
  * run later, outside any call stack, so they are marked where they are asked for
  * (`ctx.loaders`), never where they run.
  */
-export function createRequestContext(services: Services, principal: Principal | null, requestId: string, access: AccessRecord = { uncached: false }): RequestContext {
-  return new RequestContextValue(services, principal, requestId, access);
+export function createRequestContext(services: Services, principal: Principal | null, requestId: string): RequestContext {
+  return new RequestContextValue(services, principal, requestId);
 }
 
 /**
@@ -69,13 +69,13 @@ class RequestContextValue implements RequestContext {
   cacheOutcomes: CacheOutcome[] = [];
   startedAt = Date.now();
   cost: { requested: number; limit: number } | null = null;
+  access: AccessRecord = { uncached: false };
   private readonly loaderRegistry = new LoaderRegistry();
 
   constructor(
     public services: Services,
     public principal: Principal | null,
     public requestId: string,
-    public access: AccessRecord,
   ) {
     this.reader = principal !== null && READERS.includes(principal.role);
   }

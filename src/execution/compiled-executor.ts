@@ -54,11 +54,11 @@ export class CompiledExecution {
       // Nothing to run: graphql-js answers with its operation-resolution error ("Unknown
       // operation named …", "Must provide operation name …") and resolves no field; Apollo
       // turns it into OPERATION_RESOLUTION_FAILURE. Not a fallback: there is nothing to compile.
-      return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
+      return this.interpret(document, operationName, variables, contextValue);
     }
     if (!compiled) {
       this.stats.fallbackExecutions += 1;
-      return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
+      return this.interpret(document, operationName, variables, contextValue);
     }
     const given = variables ?? {};
     const result = compiled.query.query(undefined, contextValue, compiled.fillDefaults ? compiled.fillDefaults(given) : given);
@@ -84,6 +84,11 @@ export class CompiledExecution {
     if (coerced.errors) return { errors: coerced.errors };
     this.stats.fallbackExecutions += 1;
     this.logger.warn({ operationName }, 'graphql-jit refused variables that graphql-js accepts; graphql-js ran the request');
+    return this.interpret(document, operationName, variables, contextValue);
+  }
+
+  /** graphql-js's execute, as Apollo runs it without an executor seam. */
+  private interpret(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, contextValue: unknown) {
     return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
   }
 

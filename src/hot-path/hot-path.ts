@@ -118,8 +118,7 @@ export class HotPath {
     const id = `${hash}:${scopeKey(principal)}`;
     if (this.refreshing.has(id)) return;
     this.refreshing.add(id);
-    const access = { uncached: false };
-    const contextValue = createRequestContext(this.services, principal, `refresh-${hash.slice(0, 8)}`, access);
+    const contextValue = createRequestContext(this.services, principal, `refresh-${hash.slice(0, 8)}`);
     this.apollo
       .executeOperation({ query: params.query, variables: params.variables, operationName: params.operationName }, { contextValue })
       .catch((error: unknown) => this.services.logger.error({ err: error, operation: params.operationName }, 'operation refresh failed; serving the stale entry'))
