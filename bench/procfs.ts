@@ -28,14 +28,8 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process exists (signal 0; EPERM means it does, owned by another user). */
+export { isProcessAlive as isAlive } from '../src/db/embedded-connection-file.js';
 
 interface ProcEntry {
   pid: number;

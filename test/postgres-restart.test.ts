@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
-import { startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
+import { startApiEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
 import { graphqlRequest } from './helpers/graphql-client.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -25,12 +25,10 @@ const logger = createLogger('warn');
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'graphpulse-pg-restart-'));
   postgres = await startEmbeddedPostgres(dataDir, logger, true);
-  const port = await freePort();
-  api = startEntry('start', {
+  ({ api, url } = await startApiEntry({
     DATABASE_URL: postgres.adminUrl,
     SEED: 'demo',
     DEMO_SCALE: '0.01',
-    PORT: String(port),
     HOST: '127.0.0.1',
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     LOG_LEVEL: 'warn',
@@ -38,8 +36,7 @@ beforeAll(async () => {
     DB_CONNECT_TIMEOUT_MS: '1000',
     JOB_REFRESH_CRON: 'off',
     JOB_CLEANUP_CRON: 'off',
-  });
-  [, url] = await api.waitForOutput(/GraphQL at (http:\/\/\S+)/, 90_000);
+  }));
 }, 120_000);
 
 afterAll(async () => {

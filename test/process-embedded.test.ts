@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded-postgres.js';
-import { connectionFilePath, readConnectionFile } from '../src/db/embedded-connection-file.js';
+import { connectionFilePath, isProcessAlive, readConnectionFile } from '../src/db/embedded-connection-file.js';
 import { lastDays } from './helpers/dates.js';
-import { isAlive, postmasterPidOf, startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
+import { postmasterPidOf, startApiEntry, startEntry, stopAllEntries } from './helpers/entry-process.js';
 import { dataOf, graphqlRequest } from './helpers/graphql-client.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -36,12 +36,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-async function startApi(extra: Record<string, string> = {}): Promise<{ api: EntryProcess; url: string }> {
-  const port = await freePort();
-  const api = startEntry('start', env({ PORT: String(port), ...extra }));
-  const [, url] = await api.waitForOutput(/GraphQL at (http:\/\/\S+)/, 90_000);
-  return { api, url };
-}
+const startApi = (extra: Record<string, string> = {}) => startApiEntry(env(extra));
 
 async function storeCount(url: string): Promise<number> {
   return dataOf(await graphqlRequest<{ stores: { totalCount: number } }>(url, '{ stores { totalCount } }', { key: ADMIN_KEY })).stores.totalCount;
@@ -54,7 +49,7 @@ beforeAll(() => {
 afterAll(async () => {
   await stopAllEntries();
   const orphan = postmasterPidOf(databaseDir());
-  if (orphan && isAlive(orphan)) process.kill(orphan, 'SIGQUIT');
+  if (orphan && isProcessAlive(orphan)) process.kill(orphan, 'SIGQUIT');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -109,10 +104,10 @@ describe('embedded mode with real processes', () => {
     first.api.signal('SIGKILL');
     await first.api.exited;
     const orphan = postmasterPidOf(databaseDir());
-    expect(orphan !== null && isAlive(orphan), 'the SIGKILLed API leaves its postmaster running').toBe(true);
+    expect(orphan !== null && isProcessAlive(orphan), 'the SIGKILLed API leaves its postmaster running').toBe(true);
 
     const second = await startApi();
-    expect(isAlive(orphan!)).toBe(false);
+    expect(isProcessAlive(orphan!)).toBe(false);
     expect(await storeCount(second.url)).toBe(stores);
     expect(second.api.stdout() + second.api.stderr()).toMatch(/stopping an orphaned embedded Postgres/);
     second.api.signal('SIGTERM');
@@ -132,7 +127,7 @@ describe('embedded mode with real processes', () => {
       await waitFor(
         () => {
           const pid = postmasterPidOf(databaseDir());
-          return pid === null || !isAlive(pid);
+          return pid === null || !isProcessAlive(pid);
         },
         { timeoutMs: 15_000, what: 'the postmaster to stop' },
       );

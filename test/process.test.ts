@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded-postgres.js';
-import { isAlive, postmasterPidOf, startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
+import { postmasterPidOf, startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
+import { isProcessAlive } from '../src/db/embedded-connection-file.js';
 
 /**
  * The real entry point (`src/main.ts`) as a child process against its own embedded
@@ -93,7 +94,7 @@ afterAll(async () => {
   await stopAllEntries();
   // A killed main.ts would leave its postmaster behind: stop it by the pid it recorded.
   const pid = postmasterPidOf(join(dataDir, 'pg'));
-  if (pid && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+  if (pid && isProcessAlive(pid)) process.kill(pid, 'SIGQUIT');
   rmSync(dataDir, { recursive: true, force: true });
 });
 

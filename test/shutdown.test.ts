@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
-import { startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
+import { startApiEntry, startEntry, stopAllEntries, type EntryProcess } from './helpers/entry-process.js';
 import { graphqlRequest } from './helpers/graphql-client.js';
 import { redisServerInstalled, skipWithoutRedis, startRedisServer, type RedisServerProcess } from './helpers/redis-server.js';
 import { cloneTemplateDatabase } from './helpers/test-server.js';
@@ -53,9 +53,7 @@ function baseEnv(databaseUrl: string, extra: Record<string, string> = {}): Recor
 }
 
 async function startApi(env: Record<string, string>): Promise<{ api: EntryProcess; url: string }> {
-  const port = await freePort();
-  const api = startEntry('start', { ...env, PORT: String(port) });
-  const [, url] = await api.waitForOutput(/GraphQL at (http:\/\/\S+)/, 90_000);
+  const { api, url } = await startApiEntry(env);
   expect((await graphqlRequest(url, '{ stores(first: 1) { totalCount } }', { key: TEST_ADMIN_KEY })).status).toBe(200);
   return { api, url };
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { freePort } from '../../src/db/embedded-postgres.js';
 
 /**
  * The real process entries (`npm start` → src/main.ts, `npm run worker` → src/worker.ts)
@@ -82,6 +83,13 @@ export function startEntry(script: 'start' | 'worker', env: Record<string, strin
   return entry;
 }
 
+/** `npm start` on a free port, once it prints its GraphQL URL (start-up includes migrations and any seed). */
+export async function startApiEntry(env: Record<string, string>, timeoutMs = 90_000): Promise<{ api: EntryProcess; url: string }> {
+  const api = startEntry('start', { ...env, PORT: String(await freePort()) });
+  const [, url] = await api.waitForOutput(/GraphQL at (http:\/\/\S+)/, timeoutMs);
+  return { api, url };
+}
+
 /** SIGKILLs every entry still running (afterAll), and waits for them. */
 export async function stopAllEntries(): Promise<void> {
   await Promise.all(
@@ -100,14 +108,5 @@ export function postmasterPidOf(databaseDir: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null; // no pid file: no server
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
