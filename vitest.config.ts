@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    globalSetup: ['test/helpers/global-setup.ts'],
+    // The second launches the run's one Chromium, only if a browser test asks for it.
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/chromium-global-setup.ts'],
     setupFiles: ['reflect-metadata'],
   },
 });

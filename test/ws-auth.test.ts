@@ -70,10 +70,10 @@ const sockets: Socket[] = [];
 const track = (socket: Socket) => (sockets.push(socket), socket);
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { WS_ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
+  server = await startTestServer({ env: { CORS_ORIGINS: ALLOWED_ORIGIN } });
 });
 afterAll(async () => {
-  await Promise.all(sockets.map((s) => s.client.dispose()));
+  await Promise.all(sockets.map(async (s) => s.client.dispose()));
   await server?.stop();
 });
 

@@ -3,7 +3,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/principal.js';
 import { scopeKey } from '../auth/principal.js';
 import { createRequestContext, type RequestContext } from '../context.js';
-import { prefersLandingPage, singleResultContentType } from '../http/response-content-type.js';
+import { GRAPHQL_VARY, prefersLandingPage, singleResultContentType } from '../http/response-content-type.js';
 import { READERS } from '../schema/auth-checker.js';
 import type { Services } from '../services.js';
 import type { OperationCache, OperationHit } from './operation-cache.js';
@@ -20,25 +20,32 @@ const MUTATION = /^\s*mutation\b/;
 /** Stored operations are dashboard reads; a body this large (e.g. an ingested batch) is never one. */
 const MAX_HOT_BODY_BYTES = 16 * 1024;
 
-/** The operation a request carries, when it is one the hot path can serve; otherwise null (Apollo decides). */
-export function hotPathParams(req: IncomingMessage, url: URL, body: unknown, bodyBytes = 0): GraphqlParams | null {
+/**
+ * The operation a request carries, when it is one the hot path can serve; otherwise null
+ * (Apollo decides). `registered` is the text of a hash-only persisted query, looked up by
+ * the caller in Apollo's APQ store: such a request is served exactly like a full one.
+ */
+export function hotPathParams(req: IncomingMessage, url: URL, body: unknown, bodyBytes = 0, registered?: string): GraphqlParams | null {
   if (bodyBytes > MAX_HOT_BODY_BYTES) return null;
-  const params = readParams(req, url, body);
+  const params = readParams(req, url, body, registered);
   // Only queries are ever stored: a mutation is not worth hashing its variables for.
   return params && !MUTATION.test(params.query) ? params : null;
 }
 
-function readParams(req: IncomingMessage, url: URL, body: unknown): GraphqlParams | null {
+function readParams(req: IncomingMessage, url: URL, body: unknown, registered: string | undefined): GraphqlParams | null {
   if (req.method === 'POST') {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-    const { query, variables, operationName } = body as Record<string, unknown>;
+    const { variables, operationName } = body as Record<string, unknown>;
+    const query = (body as Record<string, unknown>).query ?? registered;
     if (typeof query !== 'string' || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) return null;
     return { query, variables: (variables ?? undefined) as GraphqlParams['variables'], operationName: typeof operationName === 'string' ? operationName : undefined };
   }
   if (req.method !== 'GET') return null;
-  // Apollo's CSRF prevention: a GET must carry a header a browser form cannot send.
-  if (!req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) return null;
-  const query = url.searchParams.get('query');
+  // Apollo's CSRF prevention (src/http/apollo.ts): a GET must carry a header a browser form
+  // cannot send. Authorization is one (it forces a CORS preflight), and every request that
+  // reaches the hot path has it; the check stays so the two rules cannot drift apart.
+  if (!req.headers.authorization && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) return null;
+  const query = url.searchParams.get('query') ?? registered;
   if (!query) return null;
   try {
     const variables = url.searchParams.get('variables');
@@ -87,8 +94,9 @@ export class HotPath {
       'x-request-id': requestId,
       'x-cache': 'HIT',
       etag: hit.entry.etag,
-      'cache-control': `${hit.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${hit.maxAge}`,
-      vary: 'Accept, Accept-Encoding, Authorization',
+      // Every request carries a key: the browser's own cache may keep the answer and revalidate it (304), shared caches never.
+      'cache-control': `private, max-age=${hit.maxAge}`,
+      vary: GRAPHQL_VARY,
       age: String(hit.age),
     };
     let status = 200;

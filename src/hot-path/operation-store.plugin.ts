@@ -12,11 +12,13 @@ export function operationStorePlugin(operations: OperationCache): ApolloServerPl
   return {
     async requestDidStart({ request }) {
       return {
-        async willSendResponse({ response, contextValue, operation }) {
+        async willSendResponse({ response, contextValue, operation, source }) {
+          // The text Apollo ran: a hash-only persisted query has none in the request, only its resolved source.
+          const query = request.query ?? source;
           const principal = contextValue.principal;
-          if (!principal || !contextValue.reader || operation?.operation !== 'query' || !request.query) return;
+          if (!principal || !contextValue.reader || operation?.operation !== 'query' || !query) return;
           if (response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
-          if (contextValue.access.uncached || contextValue.cacheOutcomes.length === 0) return;
+          if (!contextValue.cacheRecord.everythingCached()) return;
           const result = response.body.singleResult;
           // From the context, not extensions.cost: this plugin must not depend on running after the security plugin.
           const cost = contextValue.cost;
@@ -24,11 +26,12 @@ export function operationStorePlugin(operations: OperationCache): ApolloServerPl
           // OPERATION, and the Age header (set per hit) says how old the entry is.
           const cache = { hits: contextValue.cacheOutcomes.length, misses: 0, operation: true, fields: contextValue.cacheOutcomes.map((o) => ({ path: o.path, tier: 'OPERATION' })) };
           const body = JSON.stringify({ data: result.data, extensions: { cost: cost ?? undefined, cache } });
-          const hash = operationHash(request.query, request.variables, request.operationName);
+          const hash = operationHash(query, request.variables, request.operationName);
           const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost?.requested ?? 0, contextValue.startedAt);
           if (!stored) return;
           response.http.headers.set('etag', stored.entry.etag);
-          response.http.headers.set('cache-control', `${stored.entry.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${stored.maxAge}`);
+          // Every request carries a key: only the caller's own browser cache may keep it (and revalidate with the ETag).
+          response.http.headers.set('cache-control', `private, max-age=${stored.maxAge}`);
         },
       };
     },

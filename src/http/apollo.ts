@@ -1,16 +1,28 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../context.js';
 import type { Services } from '../services.js';
 import type { CompiledExecution } from '../execution/compiled-executor.js';
+import type { LandingPage } from '../config.js';
 import { formatError } from './format-error.js';
+import type { PersistedDocumentStore } from './persisted-document-store.js';
 import { requestPlugin } from './request-plugin.js';
 import { limitsFrom } from '../security/limits.js';
 import { securityPlugin } from '../security/security.plugin.js';
 import { securityValidationRules } from '../security/validation-rules.js';
+
+/**
+ * Apollo's landing page for LANDING_PAGE: `sandbox` is Apollo Sandbox (its code comes
+ * from Apollo's CDN), in any NODE_ENV once chosen; `graphiql` is served before Apollo by
+ * src/http/landing-page.ts; `off` is none.
+ */
+function apolloLandingPage(choice: LandingPage): ApolloServerPlugin<RequestContext> {
+  return choice === 'sandbox' ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled();
+}
 
 /**
  * Apollo Server with our edge rules. The cacheControl plugin is off: caching is per
@@ -22,6 +34,7 @@ export function createApollo(
   services: Services,
   extraPlugins: ApolloServerPlugin<RequestContext>[] = [],
   execution: CompiledExecution | null = null,
+  persistedDocuments: PersistedDocumentStore | null = null,
 ): ApolloServer<RequestContext> {
   const production = services.config.NODE_ENV === 'production';
   const limits = limitsFrom(services.config);
@@ -34,6 +47,10 @@ export function createApollo(
     includeStacktraceInErrorResponses: !production && services.config.NODE_ENV !== 'test',
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] }, // a Bearer key forces a CORS preflight: GET with a key is safe
     allowBatchedHttpRequests: false,
+    // Automatic persisted queries in our store (Redis shared by every instance, an LRU in
+    // front and as fallback); Apollo registers a document only once it validated and
+    // passed the cost check. Without a store (executeOperation-only uses) Apollo's own LRU.
+    ...(persistedDocuments ? { persistedQueries: { cache: persistedDocuments } } : {}),
     // The process entry owns signals and the shutdown phases (src/process-entry.ts); Apollo's
     // own handler would stop it out of order and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -44,6 +61,7 @@ export function createApollo(
     validationRules: securityValidationRules(limits),
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
+      apolloLandingPage(services.config.LANDING_PAGE),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       requestPlugin(services.logger),
       securityPlugin(schema, { production, maxCost: limits.maxCost }),

@@ -6,10 +6,14 @@ import type { Principal } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { hotPathParams, type HotPath } from '../hot-path/hot-path.js';
 import type { DocumentLimits } from '../security/document-limits.js';
+import type { TrustedDocuments } from '../security/trusted-documents.js';
 import { createRequestContext } from '../context.js';
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { PersistedDocumentStore } from './persisted-document-store.js';
+import { gatePersistedQuery } from './persisted-query-gate.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { GRAPHQL_VARY } from './response-content-type.js';
 
 /** HTTP also takes a bare key (no "Bearer "): an unknown one is then refused like any other. */
 function keyOf(header: string | undefined): string | null {
@@ -63,16 +67,30 @@ async function identify(req: IncomingMessage, services: Services): Promise<{ pri
   return { principal, refusal: null };
 }
 
+/** Persisted queries: Apollo's APQ store (also read by the hot path) and, when TRUSTED_DOCUMENTS is set, the manifest. */
+export interface PersistedQueries {
+  documents: PersistedDocumentStore | null;
+  trusted: TrustedDocuments | null;
+}
+
 /**
- * POST and GET /graphql: the hot path first (fully cached operations from stored
- * bytes), then Apollo through executeHTTPGraphQLRequest (the integration API) — our
- * own thin node:http glue instead of a framework.
+ * POST and GET /graphql: who calls (key, rate limit), then what may run (persisted
+ * queries and trusted documents, before anything parses it), the limits, the hot path
+ * (fully cached operations from stored bytes, hash-only requests included), then Apollo
+ * through executeHTTPGraphQLRequest (the integration API) — our own thin node:http glue
+ * instead of a framework.
  */
-export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: Services, hotPath: HotPath | null, documentLimits: DocumentLimits) {
+export function graphqlHandler(
+  apollo: ApolloServer<RequestContext>,
+  services: Services,
+  hotPath: HotPath | null,
+  documentLimits: DocumentLimits,
+  persisted: PersistedQueries = { documents: null, trusted: null },
+) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const requestId = requestIdOf(req);
     let body: unknown;
-    let bodyBytes = 0;
+    let bodyBytes: number;
     try {
       const text = req.method === 'POST' ? await readBody(req) : '';
       bodyBytes = text.length;
@@ -86,6 +104,19 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
       sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId } }] }, { 'x-request-id': requestId });
       return;
     }
+    // Before the limits: with TRUSTED_DOCUMENTS a caller's document is refused before anything parses it, ADMIN exempt.
+    const { principal, refusal } = await identify(req, services);
+    let persistedHash: string | null = null;
+    if (!refusal) {
+      const gate = gatePersistedQuery(req, url, body, principal, persisted.trusted);
+      if (gate.kind === 'refuse') {
+        const { status, code, message } = gate.refusal;
+        sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] }, { 'x-request-id': requestId });
+        services.logger.info({ requestId, status, code, key: principal?.keyId ?? null }, 'graphql request refused before parsing');
+        return;
+      }
+      ({ url, body, persistedHash } = gate);
+    }
     const query = queryTextOf(req, url, body);
     const limitError = query === null ? null : documentLimits.check(query);
     if (limitError) {
@@ -94,9 +125,10 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
       services.logger.info({ requestId, status: 400, limit: limitError.extensions.limit }, 'graphql request refused by a limit');
       return;
     }
-    const { principal, refusal } = await identify(req, services);
     if (hotPath && principal && !refusal) {
-      const params = hotPathParams(req, url, body, bodyBytes);
+      // A hash-only request is served like a full one: its text is in Apollo's APQ store (or it is Apollo's to answer NOT_FOUND).
+      const registered = persistedHash && persisted.documents ? await persisted.documents.document(persistedHash) : undefined;
+      const params = hotPathParams(req, url, body, bodyBytes, registered);
       if (params && (await hotPath.tryServe(req, res, params, principal, requestId))) return;
     }
     const headers = new HeaderMap();
@@ -110,7 +142,8 @@ export function graphqlHandler(apollo: ApolloServer<RequestContext>, services: S
         return createRequestContext(services, principal, requestId);
       },
     });
-    const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+    // One Vary for every answer of /graphql, the hot path's included: a browser cache keeps them apart alike.
+    const outHeaders: Record<string, string> = { 'x-request-id': requestId, vary: GRAPHQL_VARY };
     for (const [name, value] of response.headers) outHeaders[name] = value;
     const status = response.status ?? 200;
     if (response.body.kind === 'complete') {

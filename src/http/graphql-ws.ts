@@ -10,6 +10,7 @@ import type { RequestContext } from '../context.js';
 import { BadUserInputError, UnauthenticatedError, isPublicError } from '../errors.js';
 import type { Services } from '../services.js';
 import { limitsFrom } from '../security/limits.js';
+import { CorsPolicy } from './cors.js';
 import { formatError, originalOf } from './format-error.js';
 import { prepareWsOperation, type WsPayload } from './ws-operation.js';
 
@@ -45,20 +46,20 @@ export interface GraphqlWs {
  * the same limits as HTTP (prepareWsOperation), and errors leave through the same
  * masking (formatError), unexpected ones logged whole with the request id.
  */
-export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, services: Services): GraphqlWs {
+export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, services: Services, cors: CorsPolicy = new CorsPolicy(services.config.CORS_ORIGINS, services.logger)): GraphqlWs {
   const { config, logger } = services;
   const production = config.NODE_ENV === 'production';
   const limits = limitsFrom(config);
-  const allowed = config.WS_ALLOWED_ORIGINS;
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.WS_MAX_MESSAGE_BYTES });
   wss.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
-  // Browsers always send Origin: refuse pages of other sites. Other clients send none and still need a key.
-  // Refusing the upgrade itself would show a browser only an abnormal close (1006), so the
-  // socket is accepted and closed at once with 4403; no message on it is ever processed
-  // (onConnect sees it closing). Registered before useServer, so this runs first.
-  const originAllowed = (request: IncomingMessage) => !allowed || !request.headers.origin || allowed.includes(request.headers.origin);
+  // Browsers always send Origin: pages of origins not in CORS_ORIGINS are refused (the same
+  // list and rules as HTTP CORS: same-origin pages and clients without an Origin, which still
+  // need a key, are always let in). Refusing the upgrade itself would show a browser only an
+  // abnormal close (1006), so the socket is accepted and closed at once with 4403; no message
+  // on it is ever processed (onConnect sees it closing). Registered before useServer, so this runs first.
+  const originRefused = (request: IncomingMessage) => cors.verdict(request) === 'refused';
   wss.on('connection', (socket, request) => {
-    if (!originAllowed(request)) socket.close(WS_REFUSALS.origin.code, WS_REFUSALS.origin.reason);
+    if (originRefused(request)) socket.close(WS_REFUSALS.origin.code, WS_REFUSALS.origin.reason);
   });
 
   const format = (principal: Principal | undefined, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>

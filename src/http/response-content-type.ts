@@ -57,3 +57,11 @@ export function singleResultContentType(accept: string | undefined): string | nu
 export function prefersLandingPage(method: string | undefined, accept: string | undefined): boolean {
   return method === 'GET' && !!accept && wantsPage(accept);
 }
+
+/**
+ * What every answer of /graphql depends on besides its URL and body: the Content-Type
+ * (Accept), the compression (Accept-Encoding), the caller (Authorization: answers are
+ * per key, so `private`) and the CORS headers (Origin). The same on the hot path and on
+ * Apollo's answers, so a browser cache revalidating one with the other keeps them apart alike.
+ */
+export const GRAPHQL_VARY = 'Accept, Accept-Encoding, Authorization, Origin';

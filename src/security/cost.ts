@@ -15,6 +15,10 @@ export const ANALYTIC_COST = 10;
  * connection's `first`, so they do not multiply again.
  */
 const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  // Introspection (__schema, __type and the fields of __Type & co.) reads the schema in memory, not
+  // data: no list multipliers, or an IDE's standard introspection query would cost ~16,000. Its
+  // depth stays limited (validation-rules.ts) and production allows it to ADMIN keys only.
+  if (field.name.startsWith('__') || type.name.startsWith('__')) return childComplexity;
   const named = getNamedType(field.type);
   // Aggregating fields declare their weight (@Cached({ cost })); lookups and scalars take the defaults.
   const declared = (field.extensions as { cost?: unknown } | undefined)?.cost;

@@ -32,12 +32,14 @@ export function securityPlugin(
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request, contextValue }) {
+        async didResolveOperation({ document, operationName, request, contextValue, source }) {
           // Cost never depends on how many items an input list holds (1,000 ingested events cost
           // what one does), so long input lists are cut to one item before hashing or coercing.
           const variables = compactVariables(request.variables ?? {});
-          const memoKey = request.query
-            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(request.query)}:${argsKey(variables)}:${operationName ?? ''}`
+          // `source`: a hash-only persisted query has no request.query, only the text Apollo resolved.
+          const text = request.query ?? source;
+          const memoKey = text
+            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(text)}:${argsKey(variables)}:${operationName ?? ''}`
             : null;
           const known = memoKey === null ? undefined : accepted.get(memoKey);
           if (known !== undefined) {

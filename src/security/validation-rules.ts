@@ -29,8 +29,12 @@ function measure(
     if (selection.kind === Kind.FIELD) {
       if (selection.alias) totals.aliases += 1;
       if (selection.selectionSet) {
-        totals.maxDepth = Math.max(totals.maxDepth, depth + 1);
-        measure(selection.selectionSet, fragments, visiting, depth + 1, totals);
+        // Introspection's `ofType` unwraps a list or non-null type: a chain of single objects, never a
+        // fan-out, so it adds no depth (the standard introspection query nests it 7 deep and stays
+        // within 8 this way). No field of our schema is named ofType.
+        const below = selection.name.value === 'ofType' ? depth : depth + 1;
+        totals.maxDepth = Math.max(totals.maxDepth, below);
+        measure(selection.selectionSet, fragments, visiting, below, totals);
       }
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       measure(selection.selectionSet, fragments, visiting, depth, totals);
