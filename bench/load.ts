@@ -103,7 +103,7 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     current = autocannon(options, (error, result) => {
       current = null;
-      if (error) reject(error);
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
       else resolve(result);
     });
   });

@@ -1,4 +1,5 @@
 import { Random } from '../db/seed/random.js';
+import { DAY_MS } from '../src/days.js';
 
 /** The analytic Store fields the miss scenarios ask. */
 export const MISS_FIELDS = ['revenue', 'topProducts', 'trafficPatterns', 'customerInsights'] as const;
@@ -9,7 +10,6 @@ export interface MissCombo {
   range: { from: string; to: string };
 }
 
-const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Range lengths asked, in days (inclusive bounds). */
 export const MIN_RANGE_DAYS = 7;

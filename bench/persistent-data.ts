@@ -45,7 +45,7 @@ function readMarker(dir: string): Marker | null {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Marker;
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${String(error)}): delete ${dir} or pass --reseed`);
+    throw new Error(`${path} is not valid JSON (${String(error)}): delete ${dir} or pass --reseed`, { cause: error });
   }
 }
 

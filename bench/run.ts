@@ -16,6 +16,7 @@ import { sampleRss } from './rss-sampler.js';
 import { bodyGenerator, selectScenarios } from './scenarios.js';
 import { killAllSync } from './server-process.js';
 import { removeDataDirsSync, startBaseline, startGraphpulse, stopStartingServers, type BenchServer, type ServerName } from './servers.js';
+import { rangeDayCount, utcDayOf } from '../src/days.js';
 
 /** The server of the miss scenarios: scale 1 in a persistent directory (a temp scale-0.01 one with --smoke). */
 const MISS_TARGET: ServerName = 'graphpulse-miss';
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
     console.log(`bench: --smoke: the miss scenarios run at scale ${options.scale} on a temp database, NOT scale 1 (no scale-1 seed in CI): their figures are not the scale-1 goals`);
   } else if (missScenarios.length) {
     persistent = await ensurePersistentData(options.dataDir, 1, options.reseed);
-    const ageDays = Math.round((Date.parse(startedAt.toISOString().slice(0, 10)) - Date.parse(persistent.to)) / 86_400_000);
+    const ageDays = rangeDayCount({ from: persistent.to, to: utcDayOf(startedAt) }) - 1;
     console.log(
       `bench: miss scenarios on scale ${persistent.scale}: ${shortPath(persistent.dir)}, data ${persistent.from} .. ${persistent.to}` +
         `${ageDays > 0 ? ` (seeded ${ageDays} days ago: ranges stay inside those days; --reseed for fresh data)` : ''}`,

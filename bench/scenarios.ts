@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Random } from '../db/seed/random.js';
 import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, MISS_FIELDS, MissCombos, type MissField } from './miss-combos.js';
 import type { ServerName } from './servers.js';
+import { DAY_MS } from '../src/days.js';
 
 export interface GraphqlBody {
   query: string;
@@ -46,7 +47,6 @@ export interface Scenario {
   itemsPerRequest?: number;
 }
 
-const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The last `days` UTC days up to today, inclusive (data seeded at start covers 180 days up to today). */

@@ -167,7 +167,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   } catch (error) {
     await stop();
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\n--- last output of ${options.name} ---\n${output()}`);
+    throw new Error(`${message}\n--- last output of ${options.name} ---\n${output()}`, { cause: error });
   }
 }
 

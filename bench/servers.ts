@@ -6,6 +6,7 @@ import { removeDataDir, stopPostgresOf } from './data-dir.js';
 import { reaper } from './reaper-client.js';
 import type { ServerData } from './scenarios.js';
 import { startServerProcess, stopAllServerProcesses, type ServerProcess } from './server-process.js';
+import { rangeDayCount } from '../src/days.js';
 
 /** The admin key of the bench database: ADMIN is not rate limited, so load is not throttled. */
 export const BENCH_ADMIN_KEY = 'gp_bench_admin_key_0123456789abcdef';
@@ -89,7 +90,7 @@ export async function startGraphpulse(options: GraphpulseOptions): Promise<Bench
   }
   // Data seeded at start covers the seed's window up to the day it is seeded (UTC).
   const lastDay = options.seeded?.to ?? new Date().toISOString().slice(0, 10);
-  const days = options.seeded ? Math.round((Date.parse(options.seeded.to) - Date.parse(options.seeded.from)) / 86_400_000) + 1 : WINDOW_DAYS;
+  const days = options.seeded ? rangeDayCount(options.seeded) : WINDOW_DAYS;
   const profileArgs: string[] = [];
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });

@@ -30,6 +30,10 @@ import { healthz, readyz } from './http/health.js';
 import { DatabaseProbe } from './db/database-probe.js';
 import { StopList } from './stop-list.js';
 import { createHttpServer } from './http/server.js';
+import { ASSETS_ROUTE, createLandingPage } from './http/landing-page.js';
+import { CorsPolicy } from './http/cors.js';
+import { PersistedDocumentStore } from './http/persisted-document-store.js';
+import { TrustedDocuments } from './security/trusted-documents.js';
 import { createLogger, type Logger } from './logger.js';
 import { buildGraphqlSchema } from './schema/build-schema.js';
 import { attachGraphqlWs } from './http/graphql-ws.js';
@@ -107,17 +111,34 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       principals.broadcast = () => bus.publish({ kind: 'keys-revoked' });
       bus.onMessage((message) => message.kind === 'keys-revoked' && principals.clear());
     }
-    // Queue counts are read through services at each use: the jobs part may set services.queues later.
     const schema = await buildGraphqlSchema();
+    // Checked as soon as the schema exists, before jobs and HTTP: a bad manifest is a configuration error (exit 2).
+    const trustedDocuments = config.TRUSTED_DOCUMENTS && options.role !== 'worker' ? TrustedDocuments.load(config.TRUSTED_DOCUMENTS, schema, limitsFrom(config)) : null;
     const execution = config.EXECUTOR === 'jit' ? new CompiledExecution(schema, logger) : null;
     const metrics = new MetricsRegistry({
       database,
       cache,
       slowQueryMs: config.SLOW_QUERY_MS,
       logger,
+      // Read at each use, never before: services (holding the jobs part's counts) is assembled once the jobs part is open.
       queues: () => services.queues,
       execution: execution?.stats ?? null,
     });
+    const ingest = {
+      stores: new StoreDirectory(database.db),
+      invalidations: new InvalidationCoalescer((tags) => cache.invalidate(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
+    };
+    stops.push('ingest invalidations', () => ingest.invalidations.close());
+    // Entries of an older schema never match a newer one: the schema's hash is part of every key.
+    const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
+    const fields = composeFieldResolvers(schema, { cache, schemaVersion, timings: config.METRICS_ENABLED ? metrics.resolvers : null });
+    const instrumentation = instrumentApp(metrics, { config, logger, database });
+    stops.push('metrics instrumentation', () => instrumentation.stop());
+    const operations = new OperationCache(cache, schemaVersion);
+    logger.debug({ cached: fields.cached.map((f) => f.coordinate), timed: fields.timed.length }, 'field resolvers composed');
+    // Stopped after HTTP and WebSocket, before cache and database.
+    const jobs = await startJobs({ config, logger, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
+    stops.push('jobs (workers, queue events, producers)', () => jobs.close());
     const services: Services = {
       config,
       logger,
@@ -126,34 +147,28 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       cache,
       rateLimiter: new RateLimiter(config.RATE_LIMITS, cacheRuntime.redis, config.REDIS_PREFIX, logger),
       metrics,
-      ingest: {
-        stores: new StoreDirectory(database.db),
-        invalidations: new InvalidationCoalescer((tags) => cache.invalidate(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
-      },
+      queues: jobs.admin,
+      jobs,
+      ingest,
+      hotPathListener: instrumentation.hotPathListener,
       afterWrite: async (write) => {
         await cache.invalidate(tagsForWrite(write));
       },
     };
-    stops.push('ingest invalidations', () => services.ingest.invalidations.close());
-    // Entries of an older schema never match a newer one: the schema's hash is part of every key.
-    const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
-    const fields = composeFieldResolvers(schema, { cache, schemaVersion, timings: config.METRICS_ENABLED ? metrics.resolvers : null });
-    const instrumentation = instrumentApp(metrics, services);
-    stops.push('metrics instrumentation', () => instrumentation.stop());
-    const operations = new OperationCache(cache, schemaVersion);
-    logger.debug({ cached: fields.cached.map((f) => f.coordinate), timed: fields.timed.length }, 'field resolvers composed');
-    // After the schema (warming runs queries through it); stopped after HTTP and WebSocket, before cache and database.
-    const jobs = await startJobs({ services, schema, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
-    stops.push('jobs (workers, queue events, producers)', () => jobs.close());
-    services.jobs = jobs;
-    services.queues = jobs.admin;
+    // Last: processors use the whole services, and warming runs queries through the composed schema.
+    await jobs.startWorkers({ services, schema });
     if (options.role === 'worker') {
       logger.info({ backend: jobs.backend }, 'graphpulse worker is running');
       return handle(services, '', createdKey);
     }
+    // LANDING_PAGE=graphiql: its bundle builds in the background while the rest starts (null otherwise).
+    const landingPage = createLandingPage(config.LANDING_PAGE, logger);
+    if (landingPage) stops.push('GraphiQL page build', () => landingPage.close());
     const routes: Parameters<typeof createHttpServer>[0] = {};
-    const httpServer: Server = createHttpServer(routes, logger);
-    const graphqlWs = attachGraphqlWs(httpServer, schema, services);
+    const cors = new CorsPolicy(config.CORS_ORIGINS, logger);
+    const httpServer: Server = createHttpServer(routes, logger, cors);
+    const graphqlWs = attachGraphqlWs(httpServer, schema, services, cors);
+    const persistedDocuments = new PersistedDocumentStore(cacheRuntime.redis, config.REDIS_PREFIX, logger);
     const apollo: ApolloServer<RequestContext> = createApollo(
       schema,
       httpServer,
@@ -166,6 +181,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         graphqlWs.plugin,
       ],
       execution,
+      persistedDocuments,
     );
     await apollo.start();
     stops.push('HTTP listener and in-flight requests', () => apollo.stop());
@@ -173,8 +189,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stops.push('WebSocket subscriptions', () => graphqlWs.dispose());
     const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
     const documentLimits = new DocumentLimits(limitsFrom(config));
-    routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits));
-    routes['/metrics'] = instrumentation.metricsRoute;
+    routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits, { documents: persistedDocuments, trusted: trustedDocuments }));
+    if (landingPage) {
+      routes['/graphql'] = landingPage.route(routes['/graphql']);
+      routes[ASSETS_ROUTE] = landingPage.assets.handle;
+    }
+    routes['/metrics'] = instrumentation.metricsRoute(services);
     routes['/healthz'] = healthz;
     const probe = new DatabaseProbe(postgres.connectionString, logger);
     stops.push('readiness probe', () => probe.close());

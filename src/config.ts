@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
+import { JOB_KIND_NAMES, QUEUE_NAMES } from './jobs/job-names.js';
+import { DEVELOPMENT_ORIGINS, parseOriginList, type OriginPattern } from './origin-patterns.js';
 
 /**
- * The only reader of process.env. Every public variable (README, Configuration; and the knobs later
- * issues add) is parsed here once, validated, frozen and passed in from app.ts.
+ * The only reader of process.env. Every public variable (docs/api.md, Settings) is parsed
+ * here once, validated, frozen and passed in from app.ts.
  */
 
 const roleNames = ['VIEWER', 'INGEST', 'ADMIN'] as const;
@@ -26,25 +29,58 @@ const rateLimits = z.string().transform((text, ctx) => {
   return limits;
 });
 
-/** `name=value,…` with each value matching `pattern` → { name: [captured groups as numbers] }; names are checked by their user. */
-function namedPairs(pattern: RegExp, expected: string) {
+/**
+ * `name=value,…` with each value matching `pattern` → { name: [captured groups as numbers] }.
+ * Each name must be one of `names` (checked here, so a typo stops the start before anything
+ * runs), and the first number must be at least 1 (`unit` names what it counts).
+ */
+function namedPairs<Name extends string>(spec: { names: readonly Name[]; what: string; pattern: RegExp; expected: string; unit: string }) {
   return z.string().transform((text, ctx) => {
-    const pairs: Record<string, number[]> = {};
+    const pairs: Partial<Record<Name, number[]>> = {};
+    let problems = 0;
+    const problem = (message: string) => {
+      problems += 1;
+      ctx.addIssue({ code: 'custom', message });
+    };
     for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
       const [name, value = ''] = part.split('=').map((s) => s.trim());
-      const match = pattern.exec(value);
-      if (!name || !match) {
-        ctx.addIssue({ code: 'custom', message: `expected name=${expected} pairs, got "${part}"` });
-        return z.NEVER;
+      const match = spec.pattern.exec(value);
+      if (!name || !match) problem(`expected name=${spec.expected} pairs, got "${part}"`);
+      else if (!isOneOf(spec.names, name)) problem(`unknown ${spec.what} "${name}"; known: ${spec.names.join(', ')}`);
+      else {
+        const numbers = match.slice(1).map(Number);
+        if (numbers[0] < 1) problem(`${name} needs at least 1 ${spec.unit}, got ${numbers[0]}`);
+        else pairs[name] = numbers;
       }
-      pairs[name] = match.slice(1).map(Number);
     }
-    return pairs;
+    return problems > 0 ? z.NEVER : pairs;
   });
+}
+
+function isOneOf<Name extends string>(names: readonly Name[], name: string): name is Name {
+  return (names as readonly string[]).includes(name);
 }
 
 /** A 5- or 6-field cron pattern, or `off`; BullMQ's parser checks the fields when the schedule is saved. */
 const cron = z.string().regex(/^(off|\S+( \S+){4,5})$/, 'expected a cron pattern such as "0 * * * *", or off');
+
+/** A comma list of origin patterns (see src/origin-patterns.ts); every bad one is named. */
+const originList = z.string().transform((text, ctx) => {
+  const parsed = parseOriginList(text);
+  if ('errors' in parsed) {
+    for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  return parsed.patterns;
+});
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -112,19 +148,30 @@ const envSchema = z
   MAX_DIRECTIVES_PER_FIELD: positiveInt.max(100).default(5),
   MAX_FIELD_REPEATS: positiveInt.max(100).default(5),
   MAX_QUERY_COST: positiveInt.default(5000),
-  /** Comma-separated Origins allowed to open the WebSocket; unset = any (API keys still required). */
-  WS_ALLOWED_ORIGINS: z
+  /**
+   * Browser origins allowed to call the API cross-origin, over HTTP (CORS) and WebSocket:
+   * exact origins and `*.example.com` patterns (src/origin-patterns.ts), `*` or `none`.
+   * Unset: DEVELOPMENT_ORIGINS outside production, none in production. Same-origin pages
+   * and clients sending no Origin are always allowed.
+   */
+  CORS_ORIGINS: originList.optional(),
+  /** The former name of CORS_ORIGINS (WebSocket only then), still accepted as an alias. */
+  WS_ALLOWED_ORIGINS: originList.optional(),
+  /** What a browser opening /graphql gets; unset: `sandbox` outside production, `off` in production. */
+  LANDING_PAGE: z.enum(['sandbox', 'graphiql', 'off']).optional(),
+  /** A persisted-documents manifest (`{ "<hash>": "<document>" }`): only its operations run, ADMIN keys exempt. */
+  TRUSTED_DOCUMENTS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((path) => isFile(path), 'expected the path of a readable persisted-documents manifest (JSON); no such file')
     .optional(),
   /** Largest WebSocket message accepted, bytes. */
   WS_MAX_MESSAGE_BYTES: positiveInt.default(64 * 1024),
   /** Retries per job kind over the defaults of src/jobs/job-kinds.ts: `kind=attempts/backoffMs,…`, e.g. `generateReport=5/2000`. */
-  JOB_RETRY: namedPairs(/^(\d{1,3})\/(\d{1,9})$/, 'attempts/backoffMs').default({}),
+  JOB_RETRY: namedPairs({ names: JOB_KIND_NAMES, what: 'job kind', pattern: /^(\d{1,3})\/(\d{1,9})$/, expected: 'attempts/backoffMs', unit: 'attempt' }).default({}),
   /** Fraction of each exponential backoff delay that is random (0 = none, 0.2 = the last 20 % varies). */
   JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(0.9).default(0.2),
   /** Worker concurrency per queue over the defaults (reports=2, maintenance=1), e.g. `maintenance=4`. */
-  JOB_CONCURRENCY: namedPairs(/^(\d{1,4})$/, 'a number of jobs').default({}),
+  JOB_CONCURRENCY: namedPairs({ names: QUEUE_NAMES, what: 'queue', pattern: /^(\d{1,4})$/, expected: 'a number of jobs', unit: 'job at a time' }).default({}),
   /** Cron pattern (UTC) of the scheduled refreshAggregates; `off` removes the schedule. Default hourly. */
   JOB_REFRESH_CRON: cron.default('0 * * * *'),
   /** Cron pattern (UTC) of the scheduled cleanupEvents; `off` removes the schedule. Default daily at 03:30. */
@@ -156,14 +203,27 @@ const envSchema = z
   /** Postgres schema of BullMQ's own tables when REDIS_URL is unset. */
   JOB_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier').default('bullmq'),
   })
+  .refine((env) => !env.CORS_ORIGINS || !env.WS_ALLOWED_ORIGINS || sameSources(env.CORS_ORIGINS, env.WS_ALLOWED_ORIGINS), {
+    path: ['WS_ALLOWED_ORIGINS'],
+    message: 'is an alias of CORS_ORIGINS and both are set to different lists: set only CORS_ORIGINS',
+  })
   .refine((env) => env.SHUTDOWN_DELAY_MS < env.SHUTDOWN_GRACE_MS, {
     path: ['SHUTDOWN_DELAY_MS'],
     message: 'must be less than SHUTDOWN_GRACE_MS (the delay is part of the grace period)',
   });
 
+function sameSources(a: OriginPattern[], b: OriginPattern[]): boolean {
+  return a.map((p) => p.source).join(',') === b.map((p) => p.source).join(',');
+}
+
+export type LandingPage = 'sandbox' | 'graphiql' | 'off';
+
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'SEED'> & {
+  Omit<z.infer<typeof envSchema>, 'SEED' | 'CORS_ORIGINS' | 'WS_ALLOWED_ORIGINS' | 'LANDING_PAGE'> & {
     SEED: 'demo' | 'none';
+    /** Resolved: CORS_ORIGINS, else its alias WS_ALLOWED_ORIGINS, else the default of NODE_ENV. */
+    CORS_ORIGINS: readonly OriginPattern[];
+    LANDING_PAGE: LandingPage;
     /** True when DATABASE_URL is unset and we run our own Postgres. */
     embedded: boolean;
   }
@@ -191,8 +251,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(problems);
   }
   const embedded = parsed.data.DATABASE_URL === undefined;
+  const { WS_ALLOWED_ORIGINS: corsAlias, ...values } = parsed.data;
+  const production = values.NODE_ENV === 'production';
+  const defaultOrigins = production ? [] : (parseOriginList(DEVELOPMENT_ORIGINS) as { patterns: OriginPattern[] }).patterns;
   return Object.freeze({
-    ...parsed.data,
+    ...values,
+    CORS_ORIGINS: Object.freeze(values.CORS_ORIGINS ?? corsAlias ?? defaultOrigins),
+    LANDING_PAGE: values.LANDING_PAGE ?? (production ? 'off' : 'sandbox'),
     RATE_LIMITS: Object.freeze({ ...parsed.data.RATE_LIMITS }),
     SEED: parsed.data.SEED ?? (embedded ? 'demo' : 'none'),
     embedded,

@@ -1,18 +1,10 @@
 import type { Principal } from './auth/principal.js';
+import { grantsOf, type RoleGrants } from './auth/role-grants.js';
 import type { Services } from './services.js';
 import type { CacheOutcome } from './cache/cache.js';
+import { RequestCacheRecord } from './cache/request-cache-record.js';
 import type { Db } from './db/database.js';
 import { LoaderRegistry } from './loaders/loader-registry.js';
-import { READERS } from './schema/auth-checker.js';
-
-/**
- * Whether a request read data outside every @cached field's computation: then its
- * response is not stored whole as an operation entry (the hot path would serve data no
- * tag invalidates).
- */
-export interface AccessRecord {
-  uncached: boolean;
-}
 
 /** What every resolver sees: who calls, this request's loaders, and the process's services. */
 export interface RequestContext {
@@ -22,18 +14,21 @@ export interface RequestContext {
    * without a valid key before it runs); root fields then answer UNAUTHENTICATED.
    */
   principal: Principal | null;
-  /** The principal may read analytics (VIEWER, ADMIN): decided once per request. */
+  /** The principal's role decisions (src/auth/role-grants.ts): @Authorized fields and the reader flag read them. */
+  readonly grants: RoleGrants;
+  /** The principal may read analytics (VIEWER, ADMIN): grants.reader. */
   readonly reader: boolean;
   /**
    * This request's DataLoaders, and its database. Both are data access: reaching for them
-   * outside a @cached computation marks the request `access.uncached`.
+   * outside a @cached computation is noted in `cacheRecord`.
    */
   readonly loaders: LoaderRegistry;
   readonly db: Db;
   services: Services;
-  /** What each @cached field did in this request, for extensions.cache and X-Cache. */
-  cacheOutcomes: CacheOutcome[];
-  access: AccessRecord;
+  /** What the cache did in this request, and whether everything was cached (X-Cache, extensions.cache, the operation store). */
+  readonly cacheRecord: RequestCacheRecord;
+  /** cacheRecord.fields: what each @cached field did, in the order they completed. */
+  readonly cacheOutcomes: CacheOutcome[];
   /** True in the context a @cached field's computation runs with (see withinCachedField). */
   readonly insideCached: boolean;
   /** ms epoch the request started: an operation entry is refused if its tags were invalidated since. */
@@ -64,12 +59,12 @@ export function createRequestContext(services: Services, principal: Principal | 
  * were own properties into plain values (and read them while copying).
  */
 class RequestContextValue implements RequestContext {
+  readonly grants: RoleGrants;
   readonly reader: boolean;
   readonly insideCached: boolean = false;
-  cacheOutcomes: CacheOutcome[] = [];
+  readonly cacheRecord = new RequestCacheRecord();
   startedAt = Date.now();
   cost: { requested: number; limit: number } | null = null;
-  access: AccessRecord = { uncached: false };
   private readonly loaderRegistry = new LoaderRegistry();
 
   constructor(
@@ -77,7 +72,12 @@ class RequestContextValue implements RequestContext {
     public principal: Principal | null,
     public requestId: string,
   ) {
-    this.reader = principal !== null && READERS.includes(principal.role);
+    this.grants = grantsOf(principal?.role ?? null);
+    this.reader = this.grants.reader;
+  }
+
+  get cacheOutcomes(): CacheOutcome[] {
+    return this.cacheRecord.fields;
   }
 
   get loaders(): LoaderRegistry {
@@ -106,5 +106,5 @@ export function withinCachedField(ctx: RequestContext): RequestContext {
 
 /** Marks the request as having read data outside any cached computation (e.g. a non-cached field that does work). */
 export function noteUncachedWork(ctx: RequestContext): void {
-  if (!ctx.insideCached) ctx.access.uncached = true;
+  if (!ctx.insideCached) ctx.cacheRecord.noteUncachedRead();
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The stable public error codes (README, Errors); clients switch on these, never on messages. */
+/** The stable public error codes (docs/api.md, Error codes); clients switch on these, never on messages. */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
@@ -12,6 +12,13 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A malformed HTTP request: bad JSON, a body too large, a persisted-query hash that does not match its query. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /**
+   * A persisted-query hash this server does not know (Apollo's APQ: send the query with it to
+   * register it), or, with TRUSTED_DOCUMENTS, an operation that is not in the manifest.
+   */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

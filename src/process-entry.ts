@@ -38,7 +38,8 @@ export async function runUntilSignalled(label: string, config: Config, start: (l
   } catch (error) {
     logger.fatal({ err: error }, `${label} could not start`);
     console.error(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(error instanceof EmbeddedDatabaseNotRunningError ? EXIT.config : EXIT.failed);
+    // A configuration problem found only while starting (a bad TRUSTED_DOCUMENTS manifest) is still one.
+    process.exit(error instanceof EmbeddedDatabaseNotRunningError || error instanceof ConfigError ? EXIT.config : EXIT.failed);
   }
   onStarted?.(app);
   let shuttingDown = false;

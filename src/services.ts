@@ -8,28 +8,32 @@ import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { QueueCountsSource } from './metrics/queue-counts.js';
-import type { Jobs } from './jobs/job-runtime.js';
+import type { Jobs } from './jobs/jobs.js';
 
-/** Long-lived parts built once by app.ts and shared by every request. */
+/**
+ * Long-lived parts built once by app.ts and shared by every request. Built whole, never
+ * changed afterwards: app.ts opens the jobs part (producers) before assembling this, and
+ * starts the workers, which need it, only after.
+ */
 export interface Services {
-  config: Config;
-  logger: Logger;
-  database: Database;
-  principals: PrincipalCache;
-  cache: TieredCache;
-  rateLimiter: RateLimiter;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly principals: PrincipalCache;
+  readonly cache: TieredCache;
+  readonly rateLimiter: RateLimiter;
   /** The one metrics registry (GraphQL Metrics and /metrics); optional so processes without the API (workers) need none. */
-  metrics?: MetricsRegistry;
-  /** Queue counts for Metrics.queues and /metrics, provided by the jobs part; absent = no queues. */
-  queues?: QueueCountsSource;
-  /** Background jobs (src/jobs): producers, admin, job events; set by app.ts once started. */
-  jobs?: Jobs;
+  readonly metrics?: MetricsRegistry;
+  /** Queue counts for Metrics.queues and /metrics, provided by the jobs part. */
+  readonly queues: QueueCountsSource;
+  /** Background jobs (src/jobs): producers, admin, job events. */
+  readonly jobs: Jobs;
   /** Event ingestion's helpers: known stores without a query per batch, coalesced invalidation. */
-  ingest: { stores: StoreDirectory; invalidations: InvalidationCoalescer };
-  /** Told about every request the hot path answers (metrics count them: Apollo never sees them). */
-  hotPathListener?: (served: { status: number; stale: boolean; durationMs: number; cost: number }) => void;
+  readonly ingest: { readonly stores: StoreDirectory; readonly invalidations: InvalidationCoalescer };
+  /** Told about every request the hot path answers (metrics count them: Apollo never sees them); absent when nothing counts them. */
+  readonly hotPathListener?: (served: { status: number; stale: boolean; durationMs: number; cost: number }) => void;
   /** Told about every committed write (cache invalidation hooks in here). */
-  afterWrite?: (write: WriteEvent) => Promise<void>;
+  readonly afterWrite: (write: WriteEvent) => Promise<void>;
 }
 
 export interface WriteEvent {

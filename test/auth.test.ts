@@ -203,6 +203,15 @@ describe('roles', () => {
     expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM api_keys WHERE name = 'escalate'"))[0].n).toBe(0);
   });
 
+  it('a refusal names the field, the roles it needs and the key\'s role', async () => {
+    const viewer = (await createKey('VIEWER')).key;
+    const refusedViewer = await server.request('{ jobs { id } }', { key: viewer });
+    expect(refusedViewer.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['FORBIDDEN', 'Query.jobs needs role ADMIN; this key has VIEWER']]);
+    const ingest = (await createKey('INGEST')).key;
+    const refusedIngest = await server.request('{ categories { id } }', { key: ingest });
+    expect(refusedIngest.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['FORBIDDEN', 'Query.categories needs role VIEWER or ADMIN; this key has INGEST']]);
+  });
+
   it('INGEST may record orders but not read', async () => {
     const ingest = (await createKey('INGEST')).key;
     for (const query of ['{ stores { totalCount } }', '{ categories { id } }', `{ orders(first: 1) { totalCount } }`]) {

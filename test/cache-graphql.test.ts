@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { composeFieldResolvers } from '../src/execution/field-resolvers.js';
 import { hashOf } from '../src/cache/keys.js';
-import { warmCache } from '../src/cache/warm-cache.js';
+import { warmCache } from '../src/jobs/warm-cache.js';
 import type { Db } from '../src/db/database.js';
 import { buildGraphqlSchema } from '../src/schema/build-schema.js';
 import { utcDaysAgo } from './helpers/dates.js';
@@ -260,6 +260,89 @@ describe.each(both)('freshness after writes (%s)', (_name, target) => {
     expect({ total: cents(data.all.total), orders: data.all.orders }).toEqual({ total: allTruth.totalCents, orders: allTruth.orders });
     expect({ total: cents(data.one.total), orders: data.one.orders }).toEqual({ total: storeTruth.totalCents, orders: storeTruth.orders });
     expect(data.other.revenue.total).toBe(before.other.revenue.total);
+  });
+});
+
+/**
+ * Every family of the tag vocabulary (src/cache/tag-vocabulary.ts) read at once, with a
+ * neighbour that must not be touched (another store, product or customer, closed days),
+ * so a write's tiers show exactly which read tags it matched. HOT_PATH=false: each
+ * response lists every cached field.
+ */
+describe('a write invalidates exactly the fields whose read tags it matches', () => {
+  const EVERY_FAMILY = `query ($a: ID!, $b: ID!, $p: ID!, $q: ID!, $c: ID!, $d: ID!, $recent: DateRange!, $closed: DateRange!, $long: DateRange!) {
+    a: store(id: $a) {
+      revenue(range: $recent) { total }
+      closed: revenue(range: $closed) { total }
+      long: revenue(range: $long) { total }
+      trafficPatterns(range: $recent) { hour }
+      topProducts(range: $recent, limit: 3) { unitsSold }
+      customerInsights(range: $recent) { newCustomers }
+      funnel(range: $recent) { visits }
+      inventory(first: 3) { onHand }
+    }
+    b: store(id: $b) { revenue(range: $recent) { total } funnel(range: $recent) { visits } customerInsights(range: $recent) { newCustomers } inventory(first: 3) { onHand } }
+    all: revenueMetrics(range: $recent) { total }
+    leaders: categoryLeaderboard(range: $recent, limit: 3) { revenue }
+    p: product(id: $p) { performance(range: $recent) { unitsSold } inventory(storeId: $a) { onHand } }
+    q: product(id: $q) { performance(range: $recent) { unitsSold } inventory(storeId: $b) { onHand } }
+    stores(first: 2) { totalCount }
+    c: customer(id: $c) { lifetimeValue }
+    d: customer(id: $d) { lifetimeValue }
+  }`;
+  const untouched = {
+    a: 'L1', 'a.revenue': 'L1', 'a.closed': 'L1', 'a.long': 'L1', 'a.trafficPatterns': 'L1', 'a.topProducts': 'L1',
+    'a.customerInsights': 'L1', 'a.funnel': 'L1', 'a.inventory': 'L1',
+    b: 'L1', 'b.revenue': 'L1', 'b.funnel': 'L1', 'b.customerInsights': 'L1', 'b.inventory': 'L1',
+    all: 'L1', leaders: 'L1', p: 'L1', 'p.performance': 'L1', 'p.inventory': 'L1', q: 'L1', 'q.performance': 'L1', 'q.inventory': 'L1',
+    stores: 'L1', 'c.lifetimeValue': 'L1', 'd.lifetimeValue': 'L1',
+  };
+  let variables: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const [p, q] = (await db.selectFrom('products').select('id').orderBy('id').limit(2).execute()).map((r) => String(r.id));
+    const [c, d] = (await db.selectFrom('customers').select('id').orderBy('id').limit(2).execute()).map((r) => String(r.id));
+    // recent and long include today (a write lands today); closed does not. long is tagged by month.
+    variables = { a: String(stores[0]), b: String(stores[1]), p, q, c, d, recent: range(3, 0), closed: range(45, 40), long: range(70, 0) };
+  });
+
+  /** Reads every family twice: the second read must be all hits, so the next read's misses are the write's doing. */
+  async function cachedEverything(): Promise<void> {
+    const first = await fieldServer.request(EVERY_FAMILY, { variables });
+    expect(first.body.errors).toBeUndefined();
+    expect(tiersOf(await fieldServer.request(EVERY_FAMILY, { variables }))).toEqual(untouched);
+  }
+
+  it("recordOrder: its store's sales, customers and stock, the chain's sales, its product's sales and its customer", async () => {
+    await cachedEverything();
+    const input = { storeId: variables.a, customerId: variables.c, items: [{ productId: variables.p, quantity: 1 }] };
+    dataOf(await fieldServer.request(`mutation ($input: OrderInput!) { recordOrder(input: $input) { id } }`, { variables: { input } }));
+    const after = await fieldServer.request(EVERY_FAMILY, { variables });
+    expect(after.body.errors).toBeUndefined();
+    expect(tiersOf(after)).toEqual({
+      ...untouched,
+      'a.revenue': 'MISS', // store sales, today's day bucket
+      'a.long': 'MISS', // store sales, this month's bucket
+      'a.trafficPatterns': 'MISS',
+      'a.topProducts': 'MISS',
+      'a.customerInsights': 'MISS', // store customers
+      'a.inventory': 'MISS', // store stock
+      all: 'MISS', // chain-wide sales
+      leaders: 'MISS',
+      'p.performance': 'MISS', // the sold product's sales
+      'p.inventory': 'MISS', // store stock, read by argument
+      'c.lifetimeValue': 'MISS', // the customer's orders
+    });
+  });
+
+  it("an ingestEvents batch: only its store's event fields, for the days it landed in", async () => {
+    await cachedEverything();
+    const event = { id: `tags-${randomBytes(6).toString('hex')}`, storeId: variables.a, type: 'VISIT', occurredAt: new Date().toISOString(), sessionId: 's-tags' };
+    const ingested = dataOf(await fieldServer.request(`mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { variables: { events: [event] } }));
+    expect(ingested.ingestEvents.accepted).toBe(1);
+    const after = await fieldServer.request(EVERY_FAMILY, { variables });
+    expect(after.body.errors).toBeUndefined();
+    expect(tiersOf(after)).toEqual({ ...untouched, 'a.trafficPatterns': 'MISS', 'a.customerInsights': 'MISS', 'a.funnel': 'MISS' });
   });
 });
 

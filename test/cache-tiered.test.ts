@@ -151,8 +151,10 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
       expect(result).toEqual({ value: 'value-1', outcome: expect.objectContaining({ tier: 'L1', stale: true }) });
       expect(result.outcome.age).toBeGreaterThanOrEqual(1);
     }
-    await vi.waitFor(() => expect(refreshes).toBe(1));
-    await sleep(50);
+    // Every caller has been answered, so each one's refresh decision has been taken (fetch decides
+    // synchronously), and a refresh it started calls compute one microtask later. Once the
+    // microtask queue has drained (setImmediate runs after it), the calls made are all the calls.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(refreshes).toBe(1);
 
     gate.resolve('value-refreshed');

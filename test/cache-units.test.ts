@@ -63,6 +63,8 @@ describe('@cached: a bad directive fails at start with the field coordinate', ()
     const { schema, store, field } = schemaWith('@cached(ttl: 300, tags: ["store:{parent.id}:sales:{buckets:args.range}"])');
     const config = readCachedDirective(store, field, schema);
     expect(config).toMatchObject({ coordinate: 'Store.revenue', ttl: 300, swr: 0, scope: 'PUBLIC' });
+    // As written, for the start-up check against the tag vocabulary (src/cache/check-read-tags.ts).
+    expect(config!.tagTemplates).toEqual(['store:{parent.id}:sales:{buckets:args.range}']);
     const tags = config!.tags[0]({ id: 7 }, { range: { from: '2024-02-28', to: '2024-03-01' } });
     expect(tags).toEqual(['store:7:sales:d:2024-02-28', 'store:7:sales:d:2024-02-29', 'store:7:sales:d:2024-03-01']);
     // Long ranges are tagged by month (a bounded number of tags).

@@ -282,6 +282,21 @@ describe('page arguments', () => {
     expect(categories.every((c) => c.products.edges.length === Math.min(50, c.products.totalCount))).toBe(true);
   });
 
+  it('an omitted or explicitly null page size is the schema default; a limit has its own minimum', async () => {
+    const page = (args: string) => `{ stores${args} { edges { node { id } } } products${args} { edges { node { id } } } }`;
+    const omitted = dataOf(await server.request(page('')));
+    expect(omitted.stores.edges).toHaveLength(20); // 28 stores, default first: 20
+    expect(omitted.products.edges).toHaveLength(20);
+    expect(dataOf(await server.request(page('(first: null)')))).toEqual(omitted);
+
+    const top = (limit: string) => `query ($range: DateRange!) { store(id: "1") { topProducts(range: $range${limit}) { revenue } } }`;
+    const variables = { range: lastDays(90) };
+    const byDefault = dataOf(await server.request(top(''), { variables })).store!.topProducts;
+    expect(byDefault).toHaveLength(10);
+    expect(dataOf(await server.request(top(', limit: null'), { variables })).store!.topProducts).toEqual(byDefault);
+    expectBadInput(await server.request(top(', limit: 0'), { variables }), /^limit must be between 1 and 100, got 0$/);
+  });
+
   it('a cursor the API did not issue: BAD_USER_INPUT naming after', async () => {
     const bad = ['garbage!', cursorOf('c:abc'), cursorOf('x:12'), cursorOf('c:-5'), ''];
     for (const after of bad) {

@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { KIND_POLICIES, kindPolicies, queueConcurrency } from '../src/jobs/job-kinds.js';
+import { JOB_KIND_NAMES } from '../src/jobs/job-names.js';
+import { originAllowed } from '../src/origin-patterns.js';
 
 /** Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH/HOME), collecting its output. */
 function runMain(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -134,6 +140,40 @@ describe('loadConfig errors', () => {
   });
 });
 
+describe('job settings (JOB_RETRY, JOB_CONCURRENCY) are checked with the rest of the configuration', () => {
+  it('an unknown job kind or queue is a ConfigError naming it and the known names', () => {
+    const retry = configErrorOf({ JOB_RETRY: 'probe=3/500,genrateReport=5/2000' });
+    expect(retry.problems).toHaveLength(1);
+    expect(retry.problems[0]).toMatch(/^JOB_RETRY=.*unknown job kind "genrateReport"/);
+    for (const kind of JOB_KIND_NAMES) expect(retry.problems[0]).toContain(kind);
+
+    const concurrency = configErrorOf({ JOB_CONCURRENCY: 'reprots=4' });
+    expect(concurrency.problems).toHaveLength(1);
+    expect(concurrency.problems[0]).toMatch(/^JOB_CONCURRENCY=.*unknown queue "reprots"; known: reports, maintenance$/);
+  });
+
+  it('zero attempts or zero concurrency is refused; every bad pair is named at once', () => {
+    const error = configErrorOf({ JOB_RETRY: 'probe=0/500,nope=1/1', JOB_CONCURRENCY: 'reports=0' });
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^JOB_RETRY=.*probe needs at least 1 attempt, got 0$/),
+      expect.stringMatching(/^JOB_RETRY=.*unknown job kind "nope"/),
+      expect.stringMatching(/^JOB_CONCURRENCY=.*reports needs at least 1 job at a time, got 0$/),
+    ]);
+  });
+
+  it('accepts every known name, and the jobs runtime applies what was accepted', () => {
+    const config = loadConfig({
+      JOB_RETRY: JOB_KIND_NAMES.map((kind, i) => `${kind}=${i + 1}/${(i + 1) * 100}`).join(','),
+      JOB_CONCURRENCY: 'reports=3,maintenance=4',
+    });
+    const policies = kindPolicies(config.JOB_RETRY);
+    JOB_KIND_NAMES.forEach((kind, i) => expect(policies[kind]).toEqual({ ...KIND_POLICIES[kind], attempts: i + 1, backoffMs: (i + 1) * 100 }));
+    expect(queueConcurrency(config.JOB_CONCURRENCY)).toEqual({ reports: 3, maintenance: 4 });
+    // One list of names: the runtime's policies cover exactly the names config.ts accepts.
+    expect(Object.keys(KIND_POLICIES).sort()).toEqual([...JOB_KIND_NAMES].sort());
+  });
+});
+
 describe('main.ts with a bad environment', () => {
   it('exits with code 2 and prints the problem', async () => {
     const result = await runMain({ PORT: 'notaport', ADMIN_API_KEY: 'tiny' });
@@ -143,5 +183,83 @@ describe('main.ts with a bad environment', () => {
     expect(result.stderr).toContain('ADMIN_API_KEY');
     expect(result.stderr).not.toContain('tiny');
     expect(result.stdout).not.toContain('GraphQL at');
+  });
+
+  it('an unknown job kind in JOB_RETRY exits 2 before anything starts (no database created)', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'gp-config-')), 'data');
+    const result = await runMain({ JOB_RETRY: 'refreshAggregate=5/1000', DATA_DIR: dataDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Invalid configuration');
+    expect(result.stderr).toContain('unknown job kind "refreshAggregate"');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('browser settings: CORS_ORIGINS (alias WS_ALLOWED_ORIGINS), LANDING_PAGE, TRUSTED_DOCUMENTS', () => {
+  const sources = (env: Record<string, string>) => loadConfig(env).CORS_ORIGINS.map((p) => p.source);
+
+  it('CORS_ORIGINS defaults to this machine on any port and Apollo Studio outside production, none in production', () => {
+    const development = ['localhost:*', '127.0.0.1:*', 'https://studio.apollographql.com'];
+    expect(sources({})).toEqual(development);
+    expect(sources({ NODE_ENV: 'test' })).toEqual(development);
+    expect(sources({ NODE_ENV: 'production' })).toEqual([]);
+    expect(Object.isFrozen(loadConfig({}).CORS_ORIGINS)).toBe(true);
+  });
+
+  it('parses exact origins and patterns, `*` and `none`; matching follows scheme, host and port', () => {
+    const patterns = loadConfig({ CORS_ORIGINS: 'https://app.example.org, *.example.com,http://localhost:3000', NODE_ENV: 'production' }).CORS_ORIGINS;
+    const allowed = (origin: string) => originAllowed(origin, patterns);
+    expect(allowed('https://app.example.org')).toBe(true);
+    expect(allowed('http://app.example.org')).toBe(false);
+    expect(allowed('https://app.example.org:444')).toBe(false);
+    expect(allowed('https://a.example.com')).toBe(true);
+    expect(allowed('https://a.b.example.com:8443')).toBe(false);
+    expect(allowed('https://example.com')).toBe(false);
+    expect(allowed('https://example.com.evil.org')).toBe(false);
+    expect(allowed('http://localhost:3000')).toBe(true);
+    expect(allowed('http://localhost:3001')).toBe(false);
+    expect(allowed('null')).toBe(false);
+    expect(originAllowed('https://anything.example', loadConfig({ CORS_ORIGINS: '*' }).CORS_ORIGINS)).toBe(true);
+    expect(loadConfig({ CORS_ORIGINS: 'none' }).CORS_ORIGINS).toEqual([]);
+  });
+
+  it('names every bad origin pattern', () => {
+    const error = configErrorOf({ CORS_ORIGINS: 'https://ok.example, https://app.example.com/, ftp://files.example, *.com, https://exa mple.com, http://x.example:99999' });
+    expect(error.problems.every((p) => p.startsWith('CORS_ORIGINS='))).toBe(true);
+    for (const bad of ['https://app.example.com/', 'ftp://files.example', '*.com', 'https://exa mple.com', 'http://x.example:99999']) {
+      expect(error.message, bad).toContain(`"${bad}"`);
+    }
+    expect(error.message).toMatch(/no path/);
+    expect(error.message).toMatch(/at least two labels/);
+    expect(error.message).not.toContain('"https://ok.example"');
+  });
+
+  it('WS_ALLOWED_ORIGINS is an alias of CORS_ORIGINS; both set to different lists is refused', () => {
+    expect(sources({ WS_ALLOWED_ORIGINS: 'https://dash.example' })).toEqual(['https://dash.example']);
+    expect(sources({ WS_ALLOWED_ORIGINS: 'https://dash.example', CORS_ORIGINS: 'https://dash.example' })).toEqual(['https://dash.example']);
+    const error = configErrorOf({ WS_ALLOWED_ORIGINS: 'https://dash.example', CORS_ORIGINS: 'https://app.example' });
+    expect(error.message).toMatch(/WS_ALLOWED_ORIGINS=.*alias of CORS_ORIGINS/);
+    expect(configErrorOf({ WS_ALLOWED_ORIGINS: 'dash.example/' }).message).toContain('WS_ALLOWED_ORIGINS');
+    expect(loadConfig({})).not.toHaveProperty('WS_ALLOWED_ORIGINS');
+  });
+
+  it('LANDING_PAGE: sandbox outside production, off in production; an unknown value is refused', () => {
+    expect(loadConfig({}).LANDING_PAGE).toBe('sandbox');
+    expect(loadConfig({ NODE_ENV: 'test' }).LANDING_PAGE).toBe('sandbox');
+    expect(loadConfig({ NODE_ENV: 'production' }).LANDING_PAGE).toBe('off');
+    expect(loadConfig({ NODE_ENV: 'production', LANDING_PAGE: 'graphiql' }).LANDING_PAGE).toBe('graphiql');
+    const error = configErrorOf({ LANDING_PAGE: 'playground' });
+    expect(error.message).toContain('LANDING_PAGE="playground"');
+    expect(error.message).toMatch(/sandbox.*graphiql.*off/);
+  });
+
+  it('TRUSTED_DOCUMENTS must name an existing file (its documents are checked at start)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-trusted-'));
+    const missing = join(dir, 'missing.json');
+    const error = configErrorOf({ TRUSTED_DOCUMENTS: missing });
+    expect(error.message).toContain(`TRUSTED_DOCUMENTS=${JSON.stringify(missing)}`);
+    expect(error.message).toMatch(/no such file/);
+    expect(configErrorOf({ TRUSTED_DOCUMENTS: dir }).message).toContain('TRUSTED_DOCUMENTS');
+    expect(loadConfig({}).TRUSTED_DOCUMENTS).toBeUndefined();
   });
 });

@@ -82,7 +82,7 @@ describe('graphql-ws applies the HTTP rules', () => {
     // ws fails the socket with a RangeError (and closes it with 1009); graphql-ws's use/ws
     // would console.error it with its stack. The server logs one line instead: nothing printed.
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
-    let printed: unknown[][] = [];
+    let printed: unknown[][];
     try {
       const big = connect(server);
       const op = collect(big.client, `{ stores(first: 1) { totalCount } } # ${'x'.repeat(5000)}`);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateApiKeyDocument, MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
+import { waitFor } from './helpers/wait-for.js';
+import { blockEventLoop } from './helpers/block-event-loop.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -119,9 +121,28 @@ describe('/metrics', () => {
       }
     }
     expect(value(families, 'graphpulse_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(value(families, 'graphpulse_event_loop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
     expect(families.has('process_cpu_user_seconds_total')).toBe(true); // prom-client's standard process series
     for (const [name] of families) expect(name.startsWith('graphpulse_') || /^(process|nodejs)_/.test(name)).toBe(true);
+  });
+
+  it('event-loop lag: a deliberate block shows in seconds, as GraphQL shows it in ms', async () => {
+    const BLOCK_MS = 400;
+    dataOf(await server.request(ResetMetricsDocument));
+    // Node's monitor drops the first interval after a reset: let it sample once before the block.
+    await waitFor(async () => dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 1 } })).metrics.process.eventLoopLagP99Ms > 0, {
+      what: 'the event-loop monitor to sample after the reset',
+    });
+    blockEventLoop(BLOCK_MS);
+    // The block's sample is recorded when the monitor's timer next fires: wait for it, not for the clock.
+    const lagSeconds = await waitFor(async () => {
+      const lag = value(parsePrometheus(await (await scrape(server.adminKey)).text()), 'graphpulse_event_loop_lag_p99_seconds')!;
+      return lag >= (BLOCK_MS * 0.9) / 1000 && lag;
+    }, { what: `/metrics to report the ${BLOCK_MS} ms block` });
+    expect(lagSeconds).toBeLessThan((BLOCK_MS * 2) / 1000);
+    // Under 100 samples since the reset the p99 is still the blocked one.
+    const { metrics } = dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 1 } }));
+    expect(metrics.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(BLOCK_MS * 0.9);
+    expect(metrics.process.eventLoopLagP99Ms).toBeLessThan(BLOCK_MS * 2);
   });
 
   it('needs an ADMIN key: 401 without or with an unknown key, 403 for VIEWER', async () => {

@@ -7,7 +7,7 @@ import { seedDatabase, type SeedSummary } from '../db/seed/seed-database.js';
 import { createDatabase, type Database } from '../src/db/database.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { utcDay } from '../src/db/queries/refresh-aggregates.js';
+import { utcDayOf as utcDay } from '../src/days.js';
 import { createLogger } from '../src/logger.js';
 
 /**

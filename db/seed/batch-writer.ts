@@ -9,7 +9,7 @@ import type pg from 'pg';
  */
 export class QueryPipeline {
   private pending: Promise<void> = Promise.resolve();
-  private failure: unknown = null;
+  private failure: Error | null = null;
 
   constructor(private readonly client: pg.PoolClient) {}
 
@@ -18,7 +18,7 @@ export class QueryPipeline {
     this.pending = this.client.query({ name, text, values }).then(
       () => undefined,
       (error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
       },
     );
   }

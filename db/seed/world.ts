@@ -1,5 +1,6 @@
 import { CATEGORIES, CITIES, SESSION_HOURS } from './catalog.js';
 import { Random, searchCumulative, weightTable, type WeightTable } from './random.js';
+import { DAY_MS } from '../../src/days.js';
 
 /**
  * The slow-changing part of the seed — stores, products, customers — built once in
@@ -7,7 +8,7 @@ import { Random, searchCumulative, weightTable, type WeightTable } from './rando
  * stream of orders and events is drawn against it.
  */
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 export const WINDOW_DAYS = 180;
 
 export interface Window {

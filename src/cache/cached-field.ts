@@ -19,6 +19,8 @@ export interface CachedFieldConfig {
   swr: number;
   scope: CacheScopeName;
   tags: TagTemplate[];
+  /** The templates as written in the directive (checked against the tag vocabulary at start). */
+  tagTemplates: string[];
 }
 
 /**
@@ -53,8 +55,9 @@ export function readCachedDirective(type: GraphQLObjectType, field: GraphQLField
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`@cached on ${coordinate}: ttl must be a positive number of seconds, got ${ttl}`);
   if (!Number.isInteger(swr) || swr < 0) throw new Error(`@cached on ${coordinate}: swr must be zero or more seconds, got ${swr}`);
   const scope = { parentFields: new Set(Object.keys(type.getFields())), argNames: new Set(field.args.map((a) => a.name)) };
-  const templates = ((values.tags as string[] | null | undefined) ?? []).map((t) => compileTagTemplate(t, coordinate, scope));
-  return { coordinate, ttl, swr, scope: (values.scope as CacheScopeName) ?? 'PUBLIC', tags: templates };
+  const tagTemplates = (values.tags as string[] | null | undefined) ?? [];
+  const templates = tagTemplates.map((t) => compileTagTemplate(t, coordinate, scope));
+  return { coordinate, ttl, swr, scope: (values.scope as CacheScopeName) ?? 'PUBLIC', tags: templates, tagTemplates };
 }
 
 /**
@@ -78,7 +81,7 @@ export function cachedResolver(
     }
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
     const key = `${prefix}${parentKeyOf(parent)}:${argsKey(args)}:${scope}`;
-    const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args))];
+    const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args as Record<string, unknown>))];
     return cache
       .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
         resolve(parent, args, withinCachedField(ctx), info),

@@ -1,9 +1,11 @@
 import { BadUserInputError } from '../errors.js';
+import { daysOf, rangeDayCount } from '../days.js';
 
 /**
  * Tag templates of @cached: literal text with {parent.<path>}, {args.<path>} and
  * {buckets:args.<range>} holes. Compiled once at start (bad templates fail there, with
- * the field's coordinate); expanded per call into concrete tags.
+ * the field's coordinate); expanded per call into concrete tags. Templates are built by
+ * readTag of tag-vocabulary.ts, never written by hand.
  */
 
 export type TagTemplate = (parent: unknown, args: Record<string, unknown>) => string[];
@@ -34,14 +36,9 @@ export function rangeBuckets(range: { from: string; to: string }): string[] {
 }
 
 function computeBuckets(range: { from: string; to: string }): string[] {
-  const start = Date.parse(`${range.from}T00:00:00Z`);
-  const end = Date.parse(`${range.to}T00:00:00Z`);
-  const days = Math.round((end - start) / 86_400_000) + 1;
+  const perDay = rangeDayCount(range) <= DAY_BUCKET_MAX_DAYS;
   const buckets = new Set<string>();
-  for (let t = start; t <= end; t += 86_400_000) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    buckets.add(days <= DAY_BUCKET_MAX_DAYS ? `d:${day}` : `m:${day.slice(0, 7)}`);
-  }
+  for (const day of daysOf(range)) buckets.add(perDay ? `d:${day}` : `m:${day.slice(0, 7)}`);
   return [...buckets];
 }
 
@@ -49,6 +46,17 @@ function computeBuckets(range: { from: string; to: string }): string[] {
 export function dayBuckets(day: string): string[] {
   return [`d:${day}`, `m:${day.slice(0, 7)}`];
 }
+
+/** A concrete bucket as rangeBuckets and dayBuckets name it (regular-expression source). */
+export const BUCKET_PATTERN = String.raw`(?:d:\d{4}-\d{2}-\d{2}|m:\d{4}-\d{2})`;
+
+/** The hole of a value in a template: `{parent.id}`, `{args.storeId}`. */
+export const valueHole = (path: string): string => `{${path}}`;
+/** The hole expanding to every bucket of a DateRange argument: `{buckets:args.range}`. */
+export const bucketsHole = (path: string): string => `{buckets:${path}}`;
+/** Regular-expression sources matching exactly the holes above (paths as compileTagTemplate accepts them). */
+export const VALUE_HOLE_PATTERN = String.raw`\{(?:parent|args)\.\w+(?:\.\w+)*\}`;
+export const BUCKETS_HOLE_PATTERN = String.raw`\{buckets:args\.\w+(?:\.\w+)*\}`;
 
 export interface TemplateScope {
   /** Field names (and internal properties) the parent object may be read by. */

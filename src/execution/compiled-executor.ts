@@ -118,7 +118,7 @@ export class CompiledExecution {
 
   private compiledFor(document: DocumentNode, operationName: string | null): Compiled | null | typeof UNRESOLVED {
     let operations = this.byDocument.get(document);
-    if (!operations) this.byDocument.set(document, (operations = new Map()));
+    if (!operations) this.byDocument.set(document, (operations = new Map<string | null, Compiled | null | typeof UNRESOLVED>()));
     const known = operations.get(operationName);
     if (known !== undefined) return known;
     const operation = getOperationAST(document, operationName);

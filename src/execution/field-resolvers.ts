@@ -1,6 +1,7 @@
 import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { cachedResolver, readCachedDirective, type CachedFieldConfig } from '../cache/cached-field.js';
+import { checkReadTags } from '../cache/check-read-tags.js';
 import type { TieredCache } from '../cache/tiered-cache.js';
 import { noteUncachedWork, type RequestContext } from '../context.js';
 import type { ResolverRecorder } from '../metrics/resolver-recorder.js';
@@ -64,6 +65,7 @@ export function composeFieldResolvers(schema: GraphQLSchema, options: FieldResol
       field.resolve = resolve;
     }
   }
+  checkReadTags(composed.cached);
   return composed;
 }
 
@@ -97,11 +99,12 @@ function dropPropertyReaders(schema: GraphQLSchema): void {
 /** `Type.field` of every @FieldResolver method of a resolver class (kind "external"; "internal" ones are getters of the type). */
 function workingFieldCoordinates(): Set<string> {
   const storage = getMetadataStorage();
-  const names = new Map<Function, string>(storage.objectTypes.map((t) => [t.target, t.name]));
+  // Keyed by the class object itself (type-graphql's metadata targets are classes).
+  const names = new Map<object, string>(storage.objectTypes.map((t) => [t.target, t.name]));
   const coordinates = new Set<string>();
   for (const resolver of storage.fieldResolvers) {
     if (resolver.kind !== 'external' || !resolver.getObjectType) continue;
-    const typeName = names.get(resolver.getObjectType() as Function);
+    const typeName = names.get(resolver.getObjectType() as object);
     if (typeName) coordinates.add(`${typeName}.${resolver.schemaName}`);
   }
   return coordinates;

@@ -39,7 +39,7 @@ function fillerFor(type: GraphQLInputType, visiting: Set<string>): Filler | null
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
     const item = fillerFor(inner.ofType, visiting);
-    return item ? (value) => (Array.isArray(value) ? value.map((v) => (v == null ? v : item(v))) : item(value)) : null;
+    return item ? (value) => (Array.isArray(value) ? (value as unknown[]).map((v) => (v == null ? v : item(v))) : item(value)) : null;
   }
   const named = getNamedType(inner);
   if (!isInputObjectType(named) || visiting.has(named.name)) return null;

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { canSeeStore } from '../auth/principal.js';
 import type { EventInput } from '../schema/inputs/event.input.js';
+import { DAY_MS } from '../days.js';
 
 export const MAX_EVENTS_PER_CALL = 1000;
 export const MAX_PROPERTIES_BYTES = 4096;
@@ -41,7 +42,7 @@ export function validateEvents(
 ): { valid: ValidEvent[]; rejected: Rejection[] } {
   const valid: ValidEvent[] = [];
   const rejected: Rejection[] = [];
-  const oldest = now - retentionDays * 86_400_000;
+  const oldest = now - retentionDays * DAY_MS;
   events.forEach((event, index) => {
     const reject = (code: Rejection['code'], message: string) => rejected.push({ index, code, message });
     if (!ID.test(event.id)) return reject('BAD_USER_INPUT', `id must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(event.id.slice(0, 140))}`);

@@ -4,8 +4,9 @@
  * work an admin asked for goes before scheduled work (BullMQ priority: lower first).
  */
 
-export const QUEUE_NAMES = ['reports', 'maintenance'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+import { QUEUE_NAMES, type JobKind, type QueueName } from './job-names.js';
+
+export { QUEUE_NAMES, type JobKind, type QueueName } from './job-names.js';
 
 export interface DateRangeData {
   from: string;
@@ -14,8 +15,8 @@ export interface DateRangeData {
 
 export type ReportKindName = 'DAILY_SALES' | 'PRODUCT_PERFORMANCE' | 'INVENTORY';
 
-/** The data of each kind (what is stored with the job; JSON only). */
-export interface JobDataByKind {
+/** The data of each kind (what is stored with the job; JSON only); one entry per name of src/jobs/job-names.ts. */
+export interface JobDataByKind extends Record<JobKind, unknown> {
   generateReport: {
     kind: ReportKindName;
     range: DateRangeData;
@@ -31,7 +32,6 @@ export interface JobDataByKind {
   probe: { sleepMs?: number; failAttempts?: number };
 }
 
-export type JobKind = keyof JobDataByKind;
 export type JobData = JobDataByKind[JobKind];
 
 export interface KindPolicy {
@@ -64,24 +64,22 @@ export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);
 }
 
-/** The defaults with JOB_RETRY's overrides; an unknown kind there fails start-up, naming the known ones. */
-export function kindPolicies(overrides: Readonly<Record<string, number[]>>): Record<JobKind, KindPolicy> {
+/** The defaults with JOB_RETRY's overrides (src/config.ts has checked their names and numbers). */
+export function kindPolicies(overrides: Readonly<Partial<Record<JobKind, readonly number[]>>>): Record<JobKind, KindPolicy> {
   const policies = { ...KIND_POLICIES };
-  for (const [kind, [attempts, backoffMs]] of Object.entries(overrides)) {
-    if (!isJobKind(kind)) throw new Error(`JOB_RETRY names unknown job kind "${kind}"; known: ${JOB_KINDS.join(', ')}`);
-    if (attempts < 1) throw new Error(`JOB_RETRY: ${kind} needs at least 1 attempt, got ${attempts}`);
-    policies[kind] = { ...policies[kind], attempts, backoffMs };
+  for (const kind of JOB_KINDS) {
+    const override = overrides[kind];
+    if (override) policies[kind] = { ...policies[kind], attempts: override[0], backoffMs: override[1] };
   }
   return policies;
 }
 
-/** DEFAULT_CONCURRENCY with JOB_CONCURRENCY's overrides; an unknown queue fails start-up. */
-export function queueConcurrency(overrides: Readonly<Record<string, number[]>>): Record<QueueName, number> {
+/** DEFAULT_CONCURRENCY with JOB_CONCURRENCY's overrides (src/config.ts has checked them). */
+export function queueConcurrency(overrides: Readonly<Partial<Record<QueueName, readonly number[]>>>): Record<QueueName, number> {
   const concurrency = { ...DEFAULT_CONCURRENCY };
-  for (const [queue, [value]] of Object.entries(overrides)) {
-    if (!isQueueName(queue)) throw new Error(`JOB_CONCURRENCY names unknown queue "${queue}"; known: ${QUEUE_NAMES.join(', ')}`);
-    if (value < 1) throw new Error(`JOB_CONCURRENCY: ${queue} needs at least 1, got ${value}`);
-    concurrency[queue] = value;
+  for (const queue of QUEUE_NAMES) {
+    const override = overrides[queue];
+    if (override) concurrency[queue] = override[0];
   }
   return concurrency;
 }

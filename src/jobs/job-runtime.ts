@@ -1,39 +1,42 @@
-import type { GraphQLSchema } from 'graphql';
-import type { Services } from '../services.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { JobAdmin } from './job-admin.js';
 import { openJobBackend } from './job-backend.js';
+import type { JobContext } from './job-context.js';
 import { JobEventHub, type QueueChannel } from './job-event-hub.js';
 import { kindPolicies, queueConcurrency, type QueueName } from './job-kinds.js';
 import { JobQueues } from './job-queues.js';
 import { JobWorkers } from './job-workers.js';
+import type { Jobs } from './jobs.js';
 import { applySchedules } from './schedules.js';
 
-/** The jobs part of a process, as services.jobs: producers, admin, events, and (maybe) workers. */
-export interface Jobs {
-  backend: 'redis' | 'postgres';
-  queues: JobQueues;
-  admin: JobAdmin;
-  events: JobEventHub;
-  /** Whether this process runs workers (WORKERS=inline, or the worker process). */
-  workers: boolean;
-  close(): Promise<void>;
+export type { Jobs } from './jobs.js';
+
+/**
+ * The jobs part as app.ts holds it: Jobs, plus starting the workers. Processors use the
+ * process's services (cache warming runs requests through them), and the services hold
+ * the jobs part: so the producers open first, the services are assembled with them, and
+ * the workers start last.
+ */
+export interface JobsRuntime extends Jobs {
+  /** Starts this process's workers when it runs them (else does nothing); once. */
+  startWorkers(context: Omit<JobContext, 'queues'>): Promise<void>;
 }
 
 export interface JobsOptions {
-  services: Services;
-  schema: GraphQLSchema;
+  config: Config;
+  logger: Logger;
   /** Postgres of the app (BullMQ's PostgreSQL backend lives there when REDIS_URL is unset). */
   postgresUrl: string;
   runWorkers: boolean;
 }
 
 /**
- * Starts producers, schedules, QueueEvents and (when asked) workers. close() stops them
- * in the order that loses nothing: workers first (active jobs may finish, bounded), then
- * the event listeners, then the producers.
+ * Starts producers, schedules and QueueEvents; workers start with startWorkers. close()
+ * stops them in the order that loses nothing: workers first (active jobs may finish,
+ * bounded), then the event listeners, then the producers.
  */
-export async function startJobs({ services, schema, postgresUrl, runWorkers }: JobsOptions): Promise<Jobs> {
-  const { config, logger } = services;
+export async function startJobs({ config, logger, postgresUrl, runWorkers }: JobsOptions): Promise<JobsRuntime> {
   const backend = await openJobBackend(config, postgresUrl, (error) =>
     logger.warn({ err: error }, 'job backend Postgres connection failed; its pool replaces it'),
   );
@@ -52,10 +55,19 @@ export async function startJobs({ services, schema, postgresUrl, runWorkers }: J
     for (const [name, queue] of queues.queues) channels.set(name, { queue, events: backend.events(name) });
     hub = new JobEventHub(channels, logger);
     await Promise.all([...channels.values()].map((channel) => channel.events.waitUntilReady()));
+  } catch (error) {
+    await close().catch((closeError: unknown) => logger.error({ err: closeError }, 'jobs did not close after a failed start'));
+    throw error;
+  }
+  let workersStarted = false;
+  const startWorkers = async (context: Omit<JobContext, 'queues'>) => {
+    if (workersStarted) throw new Error('startWorkers was called twice; the workers of this process are already running');
+    workersStarted = true;
     if (runWorkers) {
+      // Assigned before waiting: a failed wait leaves them to close(), which the caller's failed start runs.
       workers = new JobWorkers(
         backend,
-        { services, schema, queues },
+        { ...context, queues },
         {
           concurrency: queueConcurrency(config.JOB_CONCURRENCY),
           lockDurationMs: config.JOB_LOCK_DURATION_MS,
@@ -66,10 +78,7 @@ export async function startJobs({ services, schema, postgresUrl, runWorkers }: J
       );
       await workers.waitUntilReady();
     }
-  } catch (error) {
-    await close().catch((closeError: unknown) => logger.error({ err: closeError }, 'jobs did not close after a failed start'));
-    throw error;
-  }
-  logger.info({ backend: backend.kind, workers: runWorkers }, 'jobs started');
-  return { backend: backend.kind, queues, admin: new JobAdmin(queues), events: hub, workers: runWorkers, close };
+    logger.info({ backend: backend.kind, workers: runWorkers }, 'jobs started');
+  };
+  return { backend: backend.kind, queues, admin: new JobAdmin(queues), events: hub, workers: runWorkers, startWorkers, close };
 }

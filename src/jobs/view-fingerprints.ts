@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { dayBuckets } from '../cache/tags.js';
+import { writeTags } from '../cache/tag-vocabulary.js';
 import type { Db } from '../db/database.js';
 
 /**
@@ -50,7 +50,9 @@ export interface ViewChanges {
   days: string[];
 }
 
-/** The cache tags (cache/tags.ts vocabulary) of the buckets that differ between two fingerprint sets. */
+const tag = writeTags('refreshAggregates');
+
+/** The cache tags (src/cache/tag-vocabulary.ts) of the buckets that differ between two fingerprint sets. */
 export function changesBetween(before: Fingerprints, after: Fingerprints): ViewChanges {
   const buckets = [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key)).sort();
   const tags = new Set<string>();
@@ -61,18 +63,15 @@ export function changesBetween(before: Fingerprints, after: Fingerprints): ViewC
     const id = Number(idText);
     days.add(day);
     if (part === 'products') {
-      for (const b of dayBuckets(day)) tags.add(`product:${id}:sales:${b}`);
+      for (const productTag of tag.productSales(id, day)) tags.add(productTag);
       continue;
     }
     storeIds.add(id);
     if (part === 'customers') {
-      tags.add(`store:${id}:customers`);
+      tags.add(tag.storeCustomers(id));
       continue;
     }
-    for (const b of dayBuckets(day)) {
-      tags.add(`store:${id}:sales:${b}`);
-      tags.add(`sales:${b}`);
-    }
+    for (const salesTag of [...tag.storeSales(id, day), ...tag.sales(day)]) tags.add(salesTag);
   }
   return { buckets, tags: [...tags].sort(), storeIds: [...storeIds].sort((a, b) => a - b), days: [...days].sort() };
 }

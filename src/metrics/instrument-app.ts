@@ -13,8 +13,10 @@ export interface Instrumentation {
   plugins: ApolloServerPlugin<RequestContext>[];
   /** Wraps the /graphql route so every request is counted and timed. */
   timeRoute(handler: RouteHandler): RouteHandler;
-  /** GET /metrics. */
-  metricsRoute: RouteHandler;
+  /** For services.hotPathListener: counts the requests the hot path answers (Apollo never sees them); absent when not counting. */
+  hotPathListener?: Services['hotPathListener'];
+  /** GET /metrics, checking keys with the services' principals (built later than this). */
+  metricsRoute(services: Services): RouteHandler;
   stop(): Promise<void>;
 }
 
@@ -23,23 +25,21 @@ export interface Instrumentation {
  * composeFieldResolvers), the hot-path listener, the event-loop monitor, the Apollo plugin
  * and the route wrapper. With METRICS_ENABLED=false nothing is fed (the bench's "off"
  * side): Metrics and /metrics still answer, with live pool/cache/process numbers only.
+ * Runs before Services is assembled (which takes hotPathListener from it), so it needs
+ * only the parts built before.
  */
-export function instrumentApp(metrics: MetricsRegistry, services: Services): Instrumentation {
-  const enabled = services.config.METRICS_ENABLED;
-  const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: services.logger });
-  const route = metricsRoute(prometheus, services);
+export function instrumentApp(metrics: MetricsRegistry, parts: Pick<Services, 'config' | 'logger' | 'database'>): Instrumentation {
+  const enabled = parts.config.METRICS_ENABLED;
+  const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: parts.logger });
+  const route = (services: Services) => metricsRoute(prometheus, services);
   if (!enabled) return { plugins: [], timeRoute: (handler) => handler, metricsRoute: route, stop: async () => {} };
 
-  const unobserve = services.database.observe(metrics.database.observe);
-  const previous = services.hotPathListener;
-  services.hotPathListener = (served) => {
-    metrics.http.servedByHotPath();
-    previous?.(served);
-  };
+  const unobserve = parts.database.observe(metrics.database.observe);
   metrics.process.start();
   return {
     plugins: [apolloMetricsPlugin(metrics.http)],
     timeRoute: (handler) => timeRoute(handler, metrics.http),
+    hotPathListener: () => metrics.http.servedByHotPath(),
     metricsRoute: route,
     stop: async () => {
       metrics.process.stop();

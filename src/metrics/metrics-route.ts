@@ -23,8 +23,16 @@ export function metricsRoute(registry: Registry, services: Services) {
       if (!principal) return refuse(res, 401, 'The API key is unknown or revoked');
       if (principal.role !== 'ADMIN') return refuse(res, 403, `/metrics needs role ADMIN; this key has ${principal.role}`);
     }
-    const body = await registry.metrics();
+    const body = exposition(await registry.metrics());
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
     res.end(body);
   };
+}
+
+/**
+ * prom-client prints a NaN sample as `Nan` (its event-loop mean, when no delay was sampled
+ * since the last scrape); the text format spells it `NaN`, and strict parsers refuse `Nan`.
+ */
+function exposition(text: string): string {
+  return text.replace(/ Nan$/gm, ' NaN');
 }

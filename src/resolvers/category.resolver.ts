@@ -1,10 +1,10 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { scopedStoreIds } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { decodeCursor } from '../db/lists/cursor.js';
 import { loadCategoryPerformance } from '../loaders/category-performance.loader.js';
 import { loadCategoryProducts } from '../loaders/category-products.loader.js';
-import { checkPageSize, checkRange } from '../schema/arguments.js';
+import { checkRange, PageSizeArg } from '../schema/arguments.js';
 import { principalOf, READERS } from '../schema/auth-checker.js';
 import { DateRange } from '../schema/inputs/date-range.input.js';
 import { toCategory } from '../loaders/entity-mappers.js';
@@ -12,6 +12,7 @@ import { Category } from '../schema/types/category.type.js';
 import { CategoryPerformance } from '../schema/types/category-performance.type.js';
 import { ProductConnection } from '../schema/types/connection.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { readTag } from '../cache/tag-vocabulary.js';
 import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Category)
@@ -27,13 +28,13 @@ export class CategoryResolver {
   products(
     @Root() category: Category,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @PageSizeArg('first', 20) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
-    return loadCategoryProducts(ctx, category.id, { first: checkPageSize(first, 'first', 20), after: decodeCursor(after) });
+    return loadCategoryProducts(ctx, category.id, { first, after: decodeCursor(after) });
   }
 
-  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["sales:{buckets:args.range}"] })
+  @Cached({ ttl: 600, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: [readTag.sales('args.range')] })
   @FieldResolver(() => CategoryPerformance, { description: 'Sales in the range over the stores the key may see' })
   performance(@Root() category: Category, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     return loadCategoryPerformance(ctx, category.id, { range: checkRange(range), storeIds: scopedStoreIds(principalOf(ctx), null) });

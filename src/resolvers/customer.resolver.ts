@@ -1,16 +1,17 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
 import { canSeeStore, scopedStoreIds } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { decodeCursor } from '../db/lists/cursor.js';
 import { loadCustomerLifetimeValue } from '../loaders/customer-lifetime-value.loader.js';
 import { loadCustomerOrders } from '../loaders/customer-orders.loader.js';
 import { loadCustomer, loadStore } from '../loaders/entity-by-id.loader.js';
-import { checkPageSize, parseId } from '../schema/arguments.js';
+import { PageSizeArg, parseId } from '../schema/arguments.js';
 import { principalOf, READERS } from '../schema/auth-checker.js';
 import { OrderConnection } from '../schema/types/connection.type.js';
 import { Customer } from '../schema/types/customer.type.js';
 import { Store } from '../schema/types/store.type.js';
 import { Cached } from '../schema/directives/cached.directive.js';
+import { readTag } from '../cache/tag-vocabulary.js';
 import { ANALYTIC_COST } from '../security/cost.js';
 
 @Resolver(() => Customer)
@@ -32,7 +33,7 @@ export class CustomerResolver {
     return loadStore(ctx, customer.homeStoreId);
   }
 
-  @Cached({ ttl: 1200, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: ["customer:{parent.id}:orders"] })
+  @Cached({ ttl: 1200, swr: 60, cost: ANALYTIC_COST, scope: 'PRIVATE', tags: [readTag.customerOrders('parent.id')] })
   @FieldResolver(() => Float, { description: 'Completed spend, all time, at the stores the key may see' })
   lifetimeValue(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     return loadCustomerLifetimeValue(ctx, customer.id, { storeIds: scopedStoreIds(principalOf(ctx), null) });
@@ -42,9 +43,9 @@ export class CustomerResolver {
   orders(
     @Root() customer: Customer,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @PageSizeArg('first', 20) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
-    return loadCustomerOrders(ctx, customer.id, { first: checkPageSize(first, 'first', 20), after: decodeCursor(after) });
+    return loadCustomerOrders(ctx, customer.id, { first, after: decodeCursor(after) });
   }
 }

@@ -3,7 +3,7 @@ import type { RequestContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { insertEvents } from '../ingest/insert-events.js';
 import { MAX_EVENTS_PER_CALL, validateEvents } from '../ingest/validate-events.js';
-import { dayBuckets } from '../cache/tags.js';
+import { tagsForIngestedEvents } from '../ingest/ingested-event-tags.js';
 import { principalOf, WRITERS } from '../schema/auth-checker.js';
 import { EventInput } from '../schema/inputs/event.input.js';
 import { IngestResult } from '../schema/types/ingest-result.type.js';
@@ -24,11 +24,7 @@ export class IngestResolver {
     const seen = new Set<string>();
     const unique = valid.filter((event) => !seen.has(event.id) && seen.add(event.id));
     const stored = await insertEvents(database.db, unique);
-    const tags = new Set<string>();
-    for (const event of stored) {
-      for (const bucket of dayBuckets(event.occurredAt.toISOString().slice(0, 10))) tags.add(`store:${event.storeId}:events:${bucket}`);
-    }
-    await ingest.invalidations.touch([...tags]);
+    await ingest.invalidations.touch(tagsForIngestedEvents(stored));
     return { accepted: stored.length, duplicates: valid.length - stored.length, rejected };
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context.js';
-import { checkPageSize } from '../schema/arguments.js';
+import { PageSizeArg } from '../schema/arguments.js';
 import { ADMINS } from '../schema/auth-checker.js';
 import { Job, JobState } from '../schema/types/job.type.js';
 import { checkJobId, jobsOf } from './job-arguments.js';
@@ -18,11 +18,11 @@ export class JobResolver {
   @Query(() => [Job], { description: 'Newest first; queue and state narrow the list' })
   async jobs(
     @Ctx() ctx: RequestContext,
-    @Arg('queue', () => String, { nullable: true }) queue?: string | null,
-    @Arg('state', () => JobState, { nullable: true }) state?: JobState | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('queue', () => String, { nullable: true }) queue: string | null | undefined,
+    @Arg('state', () => JobState, { nullable: true }) state: JobState | null | undefined,
+    @PageSizeArg('first', 20, { min: 1 }) first: number,
   ) {
-    return jobsOf(ctx).admin.list(queue ?? null, state ?? null, checkPageSize(first, 'first', 20, 1));
+    return jobsOf(ctx).admin.list(queue ?? null, state ?? null, first);
   }
 
   @Authorized(ADMINS)

@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
-import { checkPageSize } from '../schema/arguments.js';
+import { PageSizeArg } from '../schema/arguments.js';
 import { ADMINS } from '../schema/auth-checker.js';
 import { DateTimeScalar } from '../schema/scalars/index.js';
 import { CacheMetrics } from '../schema/types/metrics-cache.type.js';
@@ -63,10 +63,10 @@ export class MetricsResolver {
   @FieldResolver(() => [ResolverMetrics], { description: 'Fields that do work, by coordinate; metrics fields themselves are not counted' })
   resolvers(
     @Ctx() ctx: RequestContext,
-    @Arg('top', () => Int, { nullable: true, defaultValue: 20 }) top: number,
+    @PageSizeArg('top', 20, { min: 1 }) top: number,
     @Arg('orderBy', () => ResolverOrder, { nullable: true, defaultValue: ResolverOrder.P95_DESC }) orderBy: ResolverOrder,
   ): ResolverMetrics[] {
-    return registryOf(ctx).resolvers.rows(orderBy, checkPageSize(top, 'top', 20, 1));
+    return registryOf(ctx).resolvers.rows(orderBy, top);
   }
 
   @FieldResolver(() => CacheMetrics)
@@ -99,7 +99,7 @@ export class MetricsResolver {
 @Resolver(() => DatabaseMetrics)
 export class DatabaseMetricsResolver {
   @FieldResolver(() => [SlowQuery], { description: 'Slowest statement shapes first (by p95)' })
-  slowQueries(@Ctx() ctx: RequestContext, @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number): SlowQuery[] {
-    return registryOf(ctx).database.slowQueries(checkPageSize(limit, 'limit', 10, 1));
+  slowQueries(@Ctx() ctx: RequestContext, @PageSizeArg('limit', 10, { min: 1 }) limit: number): SlowQuery[] {
+    return registryOf(ctx).database.slowQueries(limit);
   }
 }

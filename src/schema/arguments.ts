@@ -1,31 +1,38 @@
+import { createParameterDecorator, Int } from 'type-graphql';
 import { BadUserInputError } from '../errors.js';
 import type { DateRange } from './inputs/date-range.input.js';
+import { MAX_RANGE_DAYS, rangeDayCount } from '../days.js';
 
-/** The public limits: list arguments are capped, ranges are bounded (README, Configuration and Cost). */
+/** The public limits: list arguments are capped, ranges are bounded (docs/api.md, Limits). */
 export const MAX_PAGE_SIZE = 100;
-export const MAX_RANGE_DAYS = 731;
-
-const DAY_MS = 86_400_000;
-
-/** Number of days in an inclusive range. */
-export function rangeDays(range: DateRange): number {
-  return Math.round((Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS) + 1;
-}
+export { MAX_RANGE_DAYS };
 
 /** Validates a range and returns it as plain data (loaders and cache keys hash its JSON). */
 export function checkRange(range: DateRange, argument = 'range'): { from: string; to: string } {
   if (range.to < range.from) {
     throw new BadUserInputError(`${argument}.to (${range.to}) must not be before ${argument}.from (${range.from})`, { argument });
   }
-  const days = rangeDays(range);
+  const days = rangeDayCount(range);
   if (days > MAX_RANGE_DAYS) {
     throw new BadUserInputError(`${argument} spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`, { argument });
   }
   return { from: range.from, to: range.to };
 }
 
-/** `first` / `limit`: up to 100 (0 allowed for first, returning only totals); an explicit null means the default. */
-export function checkPageSize(given: number | null | undefined, argument: string, fallback: number, min = 0): number {
+/**
+ * A page-size argument (`first`, `limit`, `top`): a nullable Int whose default is written
+ * only here, in the field's declaration. It is the schema's default value (what clients
+ * and cost analysis see) and also what an explicit null means. The resolver receives the
+ * checked number: `min` (0 lets `first: 0` return only totals) to MAX_PAGE_SIZE, else
+ * BAD_USER_INPUT naming the argument.
+ */
+export function PageSizeArg(name: string, defaultValue: number, { min = 0 }: { min?: number } = {}) {
+  return createParameterDecorator(({ args }) => checkPageSize(args[name] as number | null | undefined, name, defaultValue, min), {
+    arg: { name, typeFunc: () => Int, options: { nullable: true, defaultValue } },
+  });
+}
+
+function checkPageSize(given: number | null | undefined, argument: string, fallback: number, min: number): number {
   const value = given ?? fallback;
   if (!Number.isInteger(value) || value < min || value > MAX_PAGE_SIZE) {
     throw new BadUserInputError(`${argument} must be between ${min} and ${MAX_PAGE_SIZE}, got ${value}`, { argument });

@@ -4,16 +4,18 @@ import type { RequestContext } from '../context.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { Role } from '../db/tables.js';
 
-/** Who may call what (README, Authentication): VIEWER reads, INGEST writes orders and events, ADMIN everything. */
-export const READERS: Role[] = ['VIEWER', 'ADMIN'];
-export const WRITERS: Role[] = ['INGEST', 'ADMIN'];
-export const ADMINS: Role[] = ['ADMIN'];
+/** The role sets @Authorized takes; decided by src/auth/role-grants.ts. */
+export { ADMINS, READERS, WRITERS } from '../auth/role-grants.js';
 
-/** Root fields carry @Authorized(roles); nested fields are reachable only through them. */
+/**
+ * Root fields carry @Authorized(roles); nested fields are reachable only through them.
+ * The decision is the context's (its principal's grants, decided once per role set):
+ * this only turns a refusal into the error a client sees.
+ */
 export const authChecker: AuthChecker<RequestContext, Role> = ({ context, info }, roles) => {
   const principal = context.principal;
   if (!principal) throw new UnauthenticatedError();
-  if (roles.length > 0 && !roles.includes(principal.role)) {
+  if (!context.grants.allows(roles)) {
     throw new ForbiddenError(`${info.parentType.name}.${info.fieldName} needs role ${roles.join(' or ')}; this key has ${principal.role}`);
   }
   return true;

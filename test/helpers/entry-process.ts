@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../../src/db/embedded-postgres.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * The real process entries (`npm start` → src/main.ts, `npm run worker` → src/worker.ts)
@@ -55,15 +56,16 @@ export function startEntry(script: 'start' | 'worker', env: Record<string, strin
     stderr: () => stderr,
     exited,
     signal: (signal) => void child.kill(signal),
-    async waitForOutput(pattern, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = stdout.match(pattern) ?? stderr.match(pattern);
-        if (match) return match;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${pattern}: ${describe()}`);
-        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms: ${describe()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitForOutput(pattern, timeoutMs) {
+      return waitFor(
+        () => {
+          const match = stdout.match(pattern) ?? stderr.match(pattern);
+          if (match) return match;
+          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${pattern}: ${describe()}`);
+          return null;
+        },
+        { timeoutMs, intervalMs: 50, what: () => `${pattern} in the output of ${describe()}` },
+      );
     },
     async exitWithin(timeoutMs) {
       const startedAt = Date.now();

@@ -30,3 +30,8 @@ export function toPage<T extends { id: number }>(rows: T[], first: number, total
     totalCount,
   };
 }
+
+/** The same page with each node turned into what the caller hands on (e.g. a row into its GraphQL object); cursors stay. */
+export function mapNodes<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
+  return { ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: map(edge.node) })) };
+}

@@ -1,25 +1,25 @@
 import type { Db } from '../database.js';
-import { toOrder } from '../../loaders/entity-mappers.js';
-import type { Order } from '../../schema/types/order.type.js';
 import type { DayRange } from '../queries/analytics-types.js';
+import type { OrderRow } from '../rows.js';
 import { toPage, type Page } from './cursor.js';
+import { dayStartMs, endOfDayExclusive } from '../../days.js';
 
 /** Orders newest first (id descending), within stores (null = all) and an optional UTC day range. */
 export async function listOrders(
   db: Db,
   opts: { first: number; after: number | null; storeIds: readonly number[] | null; range: DayRange | null },
-): Promise<Page<Order>> {
+): Promise<Page<OrderRow>> {
   const filtered = db
     .selectFrom('orders')
     .$if(opts.storeIds !== null, (q) => q.where('store_id', '=', (eb) => eb.fn.any(eb.val([...(opts.storeIds ?? [])]))))
     .$if(opts.range !== null, (q) =>
       q
-        .where('placed_at', '>=', new Date(`${opts.range?.from}T00:00:00Z`))
-        .where('placed_at', '<', new Date(Date.parse(`${opts.range?.to}T00:00:00Z`) + 86_400_000)),
+        .where('placed_at', '>=', new Date(dayStartMs(opts.range?.from ?? '')))
+        .where('placed_at', '<', endOfDayExclusive(opts.range?.to ?? '')),
     );
   const [rows, count] = await Promise.all([
     filtered.selectAll().$if(opts.after !== null, (q) => q.where('id', '<', opts.after ?? 0)).orderBy('id', 'desc').limit(opts.first + 1).execute(),
     filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return toPage(rows.map(toOrder), opts.first, Number(count.n));
+  return toPage(rows, opts.first, Number(count.n));
 }

@@ -1,13 +1,12 @@
 import type { Db } from '../database.js';
-import { toProduct } from '../../loaders/entity-mappers.js';
-import type { Product } from '../../schema/types/product.type.js';
+import type { ProductRow } from '../rows.js';
 import { toPage, type Page } from './cursor.js';
 
 /** Products by id, optionally of one category and matching a case-insensitive name/SKU search. */
 export async function listProducts(
   db: Db,
   opts: { first: number; after: number | null; categoryId: number | null; search: string | null },
-): Promise<Page<Product>> {
+): Promise<Page<ProductRow>> {
   const pattern = opts.search ? `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const filtered = db
     .selectFrom('products')
@@ -17,5 +16,5 @@ export async function listProducts(
     filtered.selectAll().$if(opts.after !== null, (q) => q.where('id', '>', opts.after ?? 0)).orderBy('id').limit(opts.first + 1).execute(),
     filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return toPage(rows.map(toProduct), opts.first, Number(count.n));
+  return toPage(rows, opts.first, Number(count.n));
 }

@@ -20,16 +20,6 @@ export interface DayBounds {
   to?: string;
 }
 
-const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-
-/** 'YYYY-MM-DD' plus `days` (may be negative), in UTC. */
-export function addDays(day: string, days: number): string {
-  if (!DAY_PATTERN.test(day)) throw new RangeError(`Expected a day as YYYY-MM-DD, got ${JSON.stringify(day)}`);
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-}
-
 /** Fails fast on a limit Postgres would reject (negative) or silently truncate (fractional). */
 export function assertCount(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database.js';
 import type { InventoryRow, InventoryStatus } from './analytics-types.js';
-import { addDays, coveredUntilNow } from './date-range.js';
+import { addDays } from '../../days.js';
+import { coveredUntilNow } from './date-range.js';
 import { productSalesInRange } from './running-totals.js';
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
+import { utcDayOf } from '../../days.js';
 
 /**
  * Refresh order matters: each running-total view (`*_to_date`) is built from the view
@@ -15,10 +16,6 @@ export const MATERIALIZED_VIEWS = [
 ] as const;
 export type MaterializedView = (typeof MATERIALIZED_VIEWS)[number];
 
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 /**
  * Refreshes every view CONCURRENTLY and then trusts them for the days before the
  * refresh's start day — unless a write into a closed day happened meanwhile (the
@@ -30,7 +27,7 @@ export async function refreshAggregates(
   onProgress?: (view: MaterializedView, index: number) => void | Promise<void>,
 ): Promise<{ coveredUntil: string; advanced: boolean }> {
   const { version } = await db.selectFrom('aggregate_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
-  const startDay = utcDay(new Date());
+  const startDay = utcDayOf(new Date());
   for (const [index, view] of MATERIALIZED_VIEWS.entries()) {
     // CONCURRENTLY needs a populated view; the first refresh after migration is a plain one.
     const populated = await sql<{ ispopulated: boolean }>`SELECT ispopulated FROM pg_matviews WHERE matviewname = ${view}`.execute(db);

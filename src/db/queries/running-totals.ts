@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DayRange } from './analytics-types.js';
 import { baseTimes, idFilter, lastViewDay, type CoveredUntil } from './date-range.js';
+import { rangeDayCount } from '../../days.js';
 
 /**
  * Range sources built on the running-total views (migration 003_query_fit). A view row
@@ -77,7 +78,7 @@ export function weekdayTrafficInRange(f: RangeFilter): RawBuilder<WeekdayTraffic
   const first = sql`${f.range.from}::date`;
   const last = lastViewDay(f.range.to, f.coveredUntil);
   const stores = idFilter('store_id', f.storeIds);
-  const days = (Date.parse(f.range.to) - Date.parse(f.range.from)) / 86_400_000 + 1;
+  const days = rangeDayCount(f.range);
   const fromView =
     days < SHORT_RANGE_DAYS
       ? sql`

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { DayRange } from './analytics-types.js';
+import { endOfDayExclusive } from '../../days.js';
 
 export interface StoreEventsRow {
   visits: number;
@@ -24,7 +25,7 @@ export interface StoreEventsRow {
  */
 export async function storeEvents(db: Db, opts: { storeIds: number[]; range: DayRange }): Promise<Map<number, StoreEventsRow>> {
   const from = `${opts.range.from}T00:00:00Z`;
-  const until = new Date(Date.parse(`${opts.range.to}T00:00:00Z`) + 86_400_000).toISOString();
+  const until = endOfDayExclusive(opts.range.to).toISOString();
   const { rows } = await sql<{
     store_id: number;
     visits: number;

@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
-import { dayBuckets } from '../../cache/tags.js';
+import { writeTags } from '../../cache/tag-vocabulary.js';
 import type { KindProcessor } from '../job-context.js';
+import { DAY_MS } from '../../days.js';
+
+const tag = writeTags('cleanupEvents');
+
+/** The event tags of the (store, UTC day) buckets a chunk deleted from. */
+export function tagsForDeletedEvents(rows: ReadonlyArray<{ store_id: number; day: string }>): string[] {
+  return rows.flatMap((row) => tag.storeEvents(row.store_id, row.day));
+}
 
 /**
  * Deletes events older than EVENT_RETENTION_DAYS in chunks of CLEANUP_BATCH_SIZE (each
@@ -11,7 +19,7 @@ import type { KindProcessor } from '../job-context.js';
 export const cleanupEventsJob: KindProcessor<'cleanupEvents'> = async (job, { services }) => {
   const db = services.database.db;
   const { EVENT_RETENTION_DAYS: days, CLEANUP_BATCH_SIZE: batch } = services.config;
-  const cutoff = new Date(Date.now() - days * 86_400_000);
+  const cutoff = new Date(Date.now() - days * DAY_MS);
   const { total } = await db
     .selectFrom('events')
     .select((eb) => eb.fn.countAll<number>().as('total'))
@@ -29,8 +37,8 @@ export const cleanupEventsJob: KindProcessor<'cleanupEvents'> = async (job, { se
     const removed = rows.reduce((sum, row) => sum + row.n, 0);
     if (removed === 0) break;
     deleted += removed;
-    const tags = rows.flatMap((row) => dayBuckets(row.day).map((b) => `store:${row.store_id}:events:${b}`));
-    for (const tag of tags) touched.add(tag);
+    const tags = tagsForDeletedEvents(rows);
+    for (const emptied of tags) touched.add(emptied);
     await services.cache.invalidate(tags);
     await job.updateProgress(Math.min(1, deleted / Math.max(total, 1)));
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { defaultWarmRanges } from '../../cache/warm-cache.js';
+import { defaultWarmRanges } from '../warm-cache.js';
 import { MATERIALIZED_VIEWS, refreshAggregates } from '../../db/queries/refresh-aggregates.js';
 import type { KindProcessor } from '../job-context.js';
 import { PRIORITY } from '../job-kinds.js';

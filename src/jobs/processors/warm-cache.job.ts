@@ -1,4 +1,4 @@
-import { defaultWarmRanges, warmCache } from '../../cache/warm-cache.js';
+import { defaultWarmRanges, warmCache } from '../warm-cache.js';
 import type { KindProcessor } from '../job-context.js';
 
 /** Fills the cache for the stores and ranges asked (default: every store, the dashboards' default ranges), one range per step. */

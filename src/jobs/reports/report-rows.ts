@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { coveredUntilNow } from '../../db/queries/date-range.js';
 import { selectInventoryRows } from '../../db/queries/inventory-rows.js';
-import { utcDay } from '../../db/queries/refresh-aggregates.js';
+import { utcDayOf } from '../../days.js';
 import { dailyRevenueRows, productPerformanceRows } from '../../db/queries/view-sources.js';
 import type { DateRangeData, ReportKindName } from '../job-kinds.js';
 import type { CsvValue } from './csv.js';
@@ -69,7 +69,7 @@ async function inventory(db: Db, { range, storeIds }: ReportParams): Promise<Rep
   const products = new Map((await db.selectFrom('products').select(['id', 'sku', 'name']).execute()).map((p) => [p.id, p]));
   const ids = stores.map((s) => s.id);
   if (ids.length === 0) return { header: INVENTORY_HEADER, rows: [] };
-  const today = utcDay(new Date());
+  const today = utcDayOf(new Date());
   const rows = await selectInventoryRows(db, {
     picked: sql`SELECT store_id, product_id, on_hand, reorder_point FROM inventory_levels WHERE store_id = ANY(${ids}::int[])`,
     storeIds: ids,

@@ -1,5 +1,6 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLEnumType, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLString } from 'graphql';
 import { Directive, Extensions } from 'type-graphql';
+import type { ReadTagTemplate } from '../../cache/tag-vocabulary.js';
 
 export type CacheScopeName = 'PUBLIC' | 'PRIVATE';
 
@@ -30,7 +31,8 @@ export interface CachedOptions {
   ttl: number;
   /** Default PUBLIC. */
   scope?: CacheScopeName;
-  tags?: string[];
+  /** Built with readTag (src/cache/tag-vocabulary.ts): free text is refused here and at start. */
+  tags?: readonly ReadTagTemplate[];
   /** Seconds after expiry during which the stale value is served while one refresh runs. Default 0. */
   swr?: number;
   /** Query-cost weight of the field (an aggregate over many rows); not part of the directive. Default: none. */

@@ -2,6 +2,7 @@ import { execute, parse, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { createRequestContext } from '../context.js';
 import type { Services } from '../services.js';
+import { utcDaysAgo } from '../days.js';
 
 export interface WarmTarget {
   /** Stores to warm; null = every store. */
@@ -28,7 +29,7 @@ const STORE_FIELDS = `
   inventory { onHand }`;
 
 export function defaultWarmRanges(today = new Date()): Array<{ from: string; to: string }> {
-  const day = (offset: number) => new Date(today.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
+  const day = (offset: number) => utcDaysAgo(offset, today.getTime());
   return [7, 30, 90].map((days) => ({ from: day(days - 1), to: day(0) }));
 }
 

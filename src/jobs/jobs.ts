@@ -1,0 +1,18 @@
+import type { JobAdmin } from './job-admin.js';
+import type { JobEventHub } from './job-event-hub.js';
+import type { JobQueues } from './job-queues.js';
+
+/**
+ * The jobs part as the rest of the process sees it (services.jobs): producers, admin and
+ * job events. Kept apart from job-runtime.ts, which starts the workers and so reaches
+ * every processor: services.ts names this type without depending on what processors use.
+ */
+export interface Jobs {
+  readonly backend: 'redis' | 'postgres';
+  readonly queues: JobQueues;
+  readonly admin: JobAdmin;
+  readonly events: JobEventHub;
+  /** Whether this process runs workers (WORKERS=inline, or the worker process). */
+  readonly workers: boolean;
+  close(): Promise<void>;
+}
