@@ -8,7 +8,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'test/generated/**', 'bench/results/**', 'bench/.data/**', 'test/browser/output/**', '**/dist/**', '.cache/**'],
+    ignores: [
+      'node_modules/**',
+      'test/generated/**',
+      'bench/results/**',
+      'bench/.data/**',
+      'test/browser/output/**',
+      '**/dist/**',
+      '.cache/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

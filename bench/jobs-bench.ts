@@ -37,10 +37,17 @@ async function startRedis(): Promise<string | null> {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
   if (spawnSync('redis-server', ['--version']).status !== 0) return null;
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   cleanups.push(() => void child.kill('SIGTERM'));
   for (let i = 0; i < 50; i += 1) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) return `redis://127.0.0.1:${port}`;
+    if (
+      spawnSync('redis-cli', ['-p', String(port), 'ping'])
+        .stdout?.toString()
+        .includes('PONG')
+    )
+      return `redis://127.0.0.1:${port}`;
     await sleep(100);
   }
   throw new Error('redis-server did not answer PING within 5 s');
@@ -54,7 +61,11 @@ async function throughput(app: App): Promise<number> {
   const opts = jobs.queues.jobOptions('probe', true);
   const started = performance.now();
   for (let i = 0; i < JOBS; i += 500) {
-    const batch = Array.from({ length: Math.min(500, JOBS - i) }, () => ({ name: 'probe', data: {}, opts: { ...opts, jobId: `probe-${randomUUID()}` } }));
+    const batch = Array.from({ length: Math.min(500, JOBS - i) }, () => ({
+      name: 'probe',
+      data: {},
+      opts: { ...opts, jobId: `probe-${randomUUID()}` },
+    }));
     await queue.addBulk(batch);
   }
   for (let last = -1, since = Date.now(); ; await sleep(20)) {
@@ -67,7 +78,12 @@ async function throughput(app: App): Promise<number> {
 }
 
 async function completionToSubscriber(app: App): Promise<{ p50: number; p99: number; max: number }> {
-  const client = createClient({ url: app.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${KEY}` }, retryAttempts: 0 });
+  const client = createClient({
+    url: app.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${KEY}` },
+    retryAttempts: 0,
+  });
   const latencies: number[] = [];
   await new Promise<void>((resolve, reject) => {
     client.subscribe(
@@ -110,27 +126,48 @@ async function main(): Promise<void> {
     const url = new URL(postgres.adminUrl);
     url.pathname = `/${database}`;
     const config = loadConfig({
-      DATABASE_URL: url.toString(), PORT: '0', SEED: 'none', ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn', NODE_ENV: 'production', WORKERS: 'inline',
-      JOB_REFRESH_CRON: 'off', JOB_CLEANUP_CRON: 'off', JOB_CONCURRENCY: `maintenance=${CONCURRENCY}`, JOB_KEEP_COMPLETED: String(JOBS * 2 + LATENCY_JOBS),
+      DATABASE_URL: url.toString(),
+      PORT: '0',
+      SEED: 'none',
+      ADMIN_API_KEY: KEY,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      WORKERS: 'inline',
+      JOB_REFRESH_CRON: 'off',
+      JOB_CLEANUP_CRON: 'off',
+      JOB_CONCURRENCY: `maintenance=${CONCURRENCY}`,
+      JOB_KEEP_COMPLETED: String(JOBS * 2 + LATENCY_JOBS),
       ...(backend === 'redis' ? { REDIS_URL: redisUrl!, REDIS_PREFIX: 'gpbench:' } : {}),
     });
     const app = await startApp(config, { logger });
     try {
       const jobsPerSecond = await throughput(app);
       const latency = await completionToSubscriber(app);
-      results.push({ backend, jobs: JOBS, concurrency: CONCURRENCY, jobsPerSecond: Math.round(jobsPerSecond), completionToEventMs: latency });
-      console.log(`${backend.padEnd(8)} ${Math.round(jobsPerSecond)} jobs/s (${JOBS} no-op jobs, concurrency ${CONCURRENCY});  completion → subscriber p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${LATENCY_JOBS} jobs)`);
+      results.push({
+        backend,
+        jobs: JOBS,
+        concurrency: CONCURRENCY,
+        jobsPerSecond: Math.round(jobsPerSecond),
+        completionToEventMs: latency,
+      });
+      console.log(
+        `${backend.padEnd(8)} ${Math.round(jobsPerSecond)} jobs/s (${JOBS} no-op jobs, concurrency ${CONCURRENCY});  completion → subscriber p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${LATENCY_JOBS} jobs)`,
+      );
     } finally {
       await app.stop();
     }
   }
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version };
-  writeFileSync(new URL('./results/jobs.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2));
+  writeFileSync(
+    new URL('./results/jobs.json', import.meta.url),
+    JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2),
+  );
 }
 
 async function cleanup(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) await Promise.resolve(step()).catch((error: unknown) => console.error('cleanup:', error));
+  for (const step of cleanups.splice(0).reverse())
+    await Promise.resolve(step()).catch((error: unknown) => console.error('cleanup:', error));
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.removeAllListeners(signal);

@@ -47,7 +47,8 @@ export class MissCombos {
     seed = 11,
   ) {
     if (!storeIds.length) throw new Error('MissCombos: no store ids');
-    if (days < MIN_RANGE_DAYS) throw new Error(`MissCombos: a ${days}-day window is shorter than the shortest range (${MIN_RANGE_DAYS} days)`);
+    if (days < MIN_RANGE_DAYS)
+      throw new Error(`MissCombos: a ${days}-day window is shorter than the shortest range (${MIN_RANGE_DAYS} days)`);
     const lastMs = Date.parse(`${lastDay}T00:00:00Z`);
     if (!Number.isFinite(lastMs)) throw new Error(`MissCombos: lastDay must be YYYY-MM-DD, got "${lastDay}"`);
     this.firstDayMs = lastMs - (days - 1) * DAY_MS;

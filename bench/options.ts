@@ -93,7 +93,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     dataDir: resolve(values['data-dir'] ?? 'bench/.data/scale-1'),
     reseed: values.reseed ?? false,
     durable: values.durable ?? false,
-    scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    scenarios: (values.scenario ?? [])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean),
     maxRssMb: positive('max-rss', values['max-rss'], 300),
     cpuProfDir: cpuProf ? (values['cpu-prof-dir'] ?? 'bench/results/profiles') : null,
     out: values.out ?? 'bench/results/latest.json',

@@ -57,7 +57,8 @@ function checkOwned(dir: string, marker: Marker | null): void {
 
 function checkIdle(dir: string): void {
   const users = processesMentioning(join(dir, 'pg'));
-  if (users.length) throw new Error(`a Postgres already runs on ${dir} (pids ${users.map((p) => p.pid).join(', ')}): another bench or server uses it`);
+  if (users.length)
+    throw new Error(`a Postgres already runs on ${dir} (pids ${users.map((p) => p.pid).join(', ')}): another bench or server uses it`);
 }
 
 /** What a seed log line (pino JSON) says, for the progress line; null when nothing worth showing. */
@@ -107,7 +108,8 @@ export async function ensurePersistentData(dir: string, scale: number, reseed: b
   checkOwned(dir, marker);
   checkIdle(dir);
   if (marker?.state === 'ready' && !reseed) {
-    if (marker.scale !== scale) throw new Error(`${shown} holds scale ${marker.scale}, not ${scale}: pass --reseed (or another --data-dir)`);
+    if (marker.scale !== scale)
+      throw new Error(`${shown} holds scale ${marker.scale}, not ${scale}: pass --reseed (or another --data-dir)`);
     return { dir, ...marker };
   }
   if (reseed && existsSync(dir)) {
@@ -115,14 +117,21 @@ export async function ensurePersistentData(dir: string, scale: number, reseed: b
     rmSync(dir, { recursive: true, force: true });
     marker = null;
   }
-  if (marker?.state === 'seeding') console.log(`bench: ${shown}: an earlier seed did not finish (started ${marker.startedAt}); seeding again`);
+  if (marker?.state === 'seeding')
+    console.log(`bench: ${shown}: an earlier seed did not finish (started ${marker.startedAt}); seeding again`);
 
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, MARKER), `${JSON.stringify({ state: 'seeding', scale, startedAt: new Date().toISOString() } satisfies Marker)}\n`);
+  writeFileSync(
+    join(dir, MARKER),
+    `${JSON.stringify({ state: 'seeding', scale, startedAt: new Date().toISOString() } satisfies Marker)}\n`,
+  );
   console.log(`bench: seeding scale ${scale} into ${shown} once (reused by later runs; takes minutes at scale 1)…`);
   const started = Date.now();
   let status = 'starting Postgres';
-  const ticker = setInterval(() => console.log(`bench:   seeding scale ${scale}: ${Math.round((Date.now() - started) / 1000)} s — ${status}`), PROGRESS_EVERY_MS);
+  const ticker = setInterval(
+    () => console.log(`bench:   seeding scale ${scale}: ${Math.round((Date.now() - started) / 1000)} s — ${status}`),
+    PROGRESS_EVERY_MS,
+  );
   watchKeptDir(dir);
   let result;
   try {
@@ -142,7 +151,9 @@ export async function ensurePersistentData(dir: string, scale: number, reseed: b
   for (let i = 0; i < 50 && processesMentioning(join(dir, 'pg')).length; i += 1) await sleep(100);
   await releaseKeptDir(dir);
   if (result.code !== 0) {
-    throw new Error(`seeding ${shown} failed (exit ${result.code ?? result.signal}); it will be seeded again next run.\n--- last output of the seed ---\n${result.output}`);
+    throw new Error(
+      `seeding ${shown} failed (exit ${result.code ?? result.signal}); it will be seeded again next run.\n--- last output of the seed ---\n${result.output}`,
+    );
   }
   const seedSeconds = Math.round((Date.now() - started) / 100) / 10;
   const ready: Marker = { state: 'ready', scale, ...summaryOf(result.output), seededAt: new Date().toISOString(), seedSeconds };

@@ -27,7 +27,10 @@ const fixed = (value: number | null | undefined, digits: number) => (value === n
 
 export function errorCount(result: ScenarioResult): number {
   const f = result.figures;
-  return (result.precheck ? 1 : 0) + (f ? f.non2xx + f.errors + f.timeouts + f.graphqlErrors + (f.unexpectedHits ?? 0) + (f.generatorError ? 1 : 0) : 0);
+  return (
+    (result.precheck ? 1 : 0) +
+    (f ? f.non2xx + f.errors + f.timeouts + f.graphqlErrors + (f.unexpectedHits ?? 0) + (f.generatorError ? 1 : 0) : 0)
+  );
 }
 
 /** The table's errors cell: the count, or "none done" when nothing completed. */
@@ -125,7 +128,14 @@ export function writeResults(
       connections: options.connections,
       scale: options.scale,
       durable: options.durable,
-      missData: missData && { dir: missData.dir, scale: missData.scale, from: missData.from, to: missData.to, seededAt: missData.seededAt, seedSeconds: missData.seedSeconds },
+      missData: missData && {
+        dir: missData.dir,
+        scale: missData.scale,
+        from: missData.from,
+        to: missData.to,
+        seededAt: missData.seededAt,
+        seedSeconds: missData.seedSeconds,
+      },
       scenarios: results.map((r) => r.name),
       maxRssMb: options.maxRssMb,
       rssSampleIntervalMs: 200,

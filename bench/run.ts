@@ -65,7 +65,12 @@ process.on('exit', () => {
 });
 
 /** Starts one server child, announcing it (seeding at start takes seconds; the scale-1 data is already seeded). */
-async function startServer(name: ServerName, options: BenchOptions, persistent: PersistentData | null, durableTargets: Set<ServerName>): Promise<BenchServer> {
+async function startServer(
+  name: ServerName,
+  options: BenchOptions,
+  persistent: PersistentData | null,
+  durableTargets: Set<ServerName>,
+): Promise<BenchServer> {
   if (name === 'baseline') {
     console.log('bench: starting baseline (bare Apollo Server 5)…');
     return startBaseline();
@@ -86,7 +91,9 @@ async function startServer(name: ServerName, options: BenchOptions, persistent: 
     fastCommits: !durable,
     seeded: onPersistent ? { dir: persistent.dir, from: persistent.from, to: persistent.to } : null,
   });
-  console.log(`bench: ${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${server.pid}, ${server.data?.storeIds.length} stores)`);
+  console.log(
+    `bench: ${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${server.pid}, ${server.data?.storeIds.length} stores)`,
+  );
   return server;
 }
 
@@ -113,7 +120,9 @@ async function main(): Promise<number> {
   );
 
   if (machine.loadAverage[0] > machine.cpus / 2) {
-    console.warn(`bench: warning: load average ${machine.loadAverage[0]} on ${machine.cpus} CPUs before start: other work will skew the figures`);
+    console.warn(
+      `bench: warning: load average ${machine.loadAverage[0]} on ${machine.cpus} CPUs before start: other work will skew the figures`,
+    );
   }
   const durableTargets = new Set(scenarios.filter((s) => s.itemsPerRequest).map((s) => s.target));
   if (options.durable) {
@@ -124,7 +133,9 @@ async function main(): Promise<number> {
   const missScenarios = scenarios.filter((s) => s.target === MISS_TARGET);
   let persistent: PersistentData | null = null;
   if (missScenarios.length && options.smoke) {
-    console.log(`bench: --smoke: the miss scenarios run at scale ${options.scale} on a temp database, NOT scale 1 (no scale-1 seed in CI): their figures are not the scale-1 goals`);
+    console.log(
+      `bench: --smoke: the miss scenarios run at scale ${options.scale} on a temp database, NOT scale 1 (no scale-1 seed in CI): their figures are not the scale-1 goals`,
+    );
   } else if (missScenarios.length) {
     persistent = await ensurePersistentData(options.dataDir, 1, options.reseed);
     const ageDays = rangeDayCount({ from: persistent.to, to: utcDayOf(startedAt) }) - 1;
@@ -187,7 +198,9 @@ async function main(): Promise<number> {
         }
         const f = result.figures;
         const rss = result.peakRssBytes === null ? '?' : (result.peakRssBytes / 1024 / 1024).toFixed(0);
-        console.log(`bench: ${tag}: ${f.requestsPerSec.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, peak RSS ${rss} MB`);
+        console.log(
+          `bench: ${tag}: ${f.requestsPerSec.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, peak RSS ${rss} MB`,
+        );
       }
       results.push(result);
     }
@@ -203,7 +216,9 @@ async function main(): Promise<number> {
 
   console.log(`\n${formatTable(results)}\n`);
   for (const line of summaryLines(results, { smoke: options.smoke, durable: options.durable })) console.log(line);
-  console.log('ratio = req/s ÷ baseline req/s of this run; peak RSS = the server child process (not Postgres), warmup included; scale = DEMO_SCALE of its data.');
+  console.log(
+    'ratio = req/s ÷ baseline req/s of this run; peak RSS = the server child process (not Postgres), warmup included; scale = DEMO_SCALE of its data.',
+  );
   writeResults(options.out, options, results, startedAt, machine, ok, persistent);
   console.log(`bench: results written to ${options.out}`);
 

@@ -72,7 +72,12 @@ function random(seed: number): () => number {
 function zipf(n: number, next: () => number): () => number {
   const weights = Array.from({ length: n }, (_, k) => 1 / (k + 1));
   const total = weights.reduce((a, b) => a + b, 0);
-  const cumulative = weights.map(((sum) => (w: number) => (sum += w / total))(0));
+  const cumulative = weights.map(
+    (
+      (sum) => (w: number) =>
+        (sum += w / total)
+    )(0),
+  );
   return () => {
     const u = next();
     const index = cumulative.findIndex((c) => u <= c);
@@ -81,10 +86,16 @@ function zipf(n: number, next: () => number): () => number {
 }
 
 /** 12 dashboard ranges: the last 7/14/30/90 days, and 8 calendar weeks ending 1..8 weeks ago. */
-const RANGES = [lastDays(7), lastDays(14), lastDays(30), lastDays(90), ...Array.from({ length: 8 }, (_, w) => {
-  const end = Date.parse(`${lastDays(1).to}T00:00:00Z`) - (w + 1) * 7 * DAY_MS;
-  return { from: isoDay(end - 6 * DAY_MS), to: isoDay(end) };
-})];
+const RANGES = [
+  lastDays(7),
+  lastDays(14),
+  lastDays(30),
+  lastDays(90),
+  ...Array.from({ length: 8 }, (_, w) => {
+    const end = Date.parse(`${lastDays(1).to}T00:00:00Z`) - (w + 1) * 7 * DAY_MS;
+    return { from: isoDay(end - 6 * DAY_MS), to: isoDay(end) };
+  }),
+];
 
 /** The server's stores × 12 ranges, Zipf-distributed over the combinations (popular dashboards dominate). */
 function zipfMix(data: ServerData): BodyGenerator {
@@ -92,7 +103,11 @@ function zipfMix(data: ServerData): BodyGenerator {
   const pick = zipf(stores * RANGES.length, random(7));
   return () => {
     const k = pick();
-    return { query: STORE_REVENUE, operationName: 'StoreRevenue', variables: { id: data.storeIds[k % stores], range: RANGES[Math.floor(k / stores)] } };
+    return {
+      query: STORE_REVENUE,
+      operationName: 'StoreRevenue',
+      variables: { id: data.storeIds[k % stores], range: RANGES[Math.floor(k / stores)] },
+    };
   };
 }
 
@@ -237,16 +252,14 @@ export const SCENARIOS: readonly Scenario[] = [
     connections: 20,
     expectMisses: true,
   },
-  ...MISS_FIELDS.map(
-    (field): Scenario => ({
-      name: `miss:${field}`,
-      target: 'graphpulse-miss',
-      description: `Store.${field} alone, of a store and range never asked before for it in the run, 20 connections`,
-      body: missMix([field]),
-      connections: 20,
-      expectMisses: true,
-    }),
-  ),
+  ...MISS_FIELDS.map((field): Scenario => ({
+    name: `miss:${field}`,
+    target: 'graphpulse-miss',
+    description: `Store.${field} alone, of a store and range never asked before for it in the run, 20 connections`,
+    body: missMix([field]),
+    connections: 20,
+    expectMisses: true,
+  })),
 ];
 
 /** The baseline plus the named scenarios (all when `names` is empty); throws on an unknown name. */

@@ -72,7 +72,13 @@ interface Spawned {
  * which then stops children in order), remembering its last lines; `onLine` sees every
  * line it writes. stop() is registered until it ran (stopAllServerProcesses, killAllSync).
  */
-function spawnTracked(options: { name: string; nodeArgs: string[]; env: Record<string, string>; stopTimeoutMs?: number; onLine?: (line: string) => void }): Spawned {
+function spawnTracked(options: {
+  name: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+  stopTimeoutMs?: number;
+  onLine?: (line: string) => void;
+}): Spawned {
   const child = spawn(process.execPath, options.nodeArgs, {
     cwd: process.cwd(),
     env: options.env,
@@ -126,7 +132,12 @@ function spawnTracked(options: { name: string; nodeArgs: string[]; env: Record<s
  * stoppable like a server (SIGINT of the bench); `onLine` sees each line of its output.
  * Resolves with its exit code and last lines.
  */
-export async function runToExit(options: { name: string; nodeArgs: string[]; env: Record<string, string>; onLine?: (line: string) => void }): Promise<{ code: number | null; signal: string | null; output: string }> {
+export async function runToExit(options: {
+  name: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+  onLine?: (line: string) => void;
+}): Promise<{ code: number | null; signal: string | null; output: string }> {
   const spawned = spawnTracked({ ...options, stopTimeoutMs: 30_000 });
   const { child } = spawned;
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {

@@ -35,8 +35,20 @@ export function summaryLines(results: ScenarioResult[], run: { smoke: boolean; d
   for (const field of MISS_FIELDS) goal(`  miss:${field} p99 ms`, p99(`miss:${field}`), 0, '<= 150', atMost(150));
   goal('dashboard:fields p99 ms', p99('dashboard:fields'), 0, '<= 200', atMost(200));
   const zipf = figuresOf(results, 'zipf-mix');
-  goal('zipf-mix hit rate %', zipf?.cacheHits != null && zipf.requests ? (zipf.cacheHits / zipf.requests) * 100 : null, 1, '>= 95', atLeast(95));
-  goal('metrics on/off (store.revenue / metrics-off)', ratio('store.revenue', rate(results, 'cached-read:metrics-off')), 3, '>= 0.95', atLeast(0.95));
+  goal(
+    'zipf-mix hit rate %',
+    zipf?.cacheHits != null && zipf.requests ? (zipf.cacheHits / zipf.requests) * 100 : null,
+    1,
+    '>= 95',
+    atLeast(95),
+  );
+  goal(
+    'metrics on/off (store.revenue / metrics-off)',
+    ratio('store.revenue', rate(results, 'cached-read:metrics-off')),
+    3,
+    '>= 0.95',
+    atLeast(0.95),
+  );
   const commits = run.durable ? 'durable' : 'fsync off';
   const batch = rate(results, 'ingest:batch');
   goal(`ingest events/s (1,000-event batches, 8 conns, ${commits})`, batch === null ? null : batch * 1000, 0, '>= 50000', atLeast(50_000));

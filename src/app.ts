@@ -113,7 +113,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     const schema = await buildGraphqlSchema();
     // Checked as soon as the schema exists, before jobs and HTTP: a bad manifest is a configuration error (exit 2).
-    const trustedDocuments = config.TRUSTED_DOCUMENTS && options.role !== 'worker' ? TrustedDocuments.load(config.TRUSTED_DOCUMENTS, schema, limitsFrom(config)) : null;
+    const trustedDocuments =
+      config.TRUSTED_DOCUMENTS && options.role !== 'worker'
+        ? TrustedDocuments.load(config.TRUSTED_DOCUMENTS, schema, limitsFrom(config))
+        : null;
     const execution = config.EXECUTOR === 'jit' ? new CompiledExecution(schema, logger) : null;
     const metrics = new MetricsRegistry({
       database,
@@ -137,7 +140,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ cached: fields.cached.map((f) => f.coordinate), timed: fields.timed.length }, 'field resolvers composed');
     // Stopped after HTTP and WebSocket, before cache and database.
-    const jobs = await startJobs({ config, logger, postgresUrl: postgres.connectionString, runWorkers: options.role === 'worker' || config.WORKERS === 'inline' });
+    const jobs = await startJobs({
+      config,
+      logger,
+      postgresUrl: postgres.connectionString,
+      runWorkers: options.role === 'worker' || config.WORKERS === 'inline',
+    });
     stops.push('jobs (workers, queue events, producers)', () => jobs.close());
     const services: Services = {
       config,
@@ -189,7 +197,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stops.push('WebSocket subscriptions', () => graphqlWs.dispose());
     const hotPath = config.HOT_PATH ? new HotPath(operations, apollo, services) : null;
     const documentLimits = new DocumentLimits(limitsFrom(config));
-    routes['/graphql'] = instrumentation.timeRoute(graphqlHandler(apollo, services, hotPath, documentLimits, { documents: persistedDocuments, trusted: trustedDocuments }));
+    routes['/graphql'] = instrumentation.timeRoute(
+      graphqlHandler(apollo, services, hotPath, documentLimits, { documents: persistedDocuments, trusted: trustedDocuments }),
+    );
     if (landingPage) {
       routes['/graphql'] = landingPage.route(routes['/graphql']);
       routes[ASSETS_ROUTE] = landingPage.assets.handle;

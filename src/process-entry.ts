@@ -29,7 +29,12 @@ export function configOrExit(): Config {
  * forces the exit at once. A failed start exits 1 (2 for a configuration problem), and a
  * crash (uncaught exception) exits 1 after logging it: a supervisor must see non-zero.
  */
-export async function runUntilSignalled(label: string, config: Config, start: (logger: Logger) => Promise<App>, onStarted?: (app: App) => void): Promise<void> {
+export async function runUntilSignalled(
+  label: string,
+  config: Config,
+  start: (logger: Logger) => Promise<App>,
+  onStarted?: (app: App) => void,
+): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   exitOnCrash(label, logger);
   let app: App;

@@ -69,7 +69,8 @@ describe('pre-execution limits (no resolver, no SQL)', () => {
   });
 
   it('circular fragments', async () => {
-    const query = 'query { categories { ...A } } fragment A on Category { products { edges { node { category { ...B } } } } } fragment B on Category { ...A }';
+    const query =
+      'query { categories { ...A } } fragment A on Category { products { edges { node { category { ...B } } } } } fragment B on Category { ...A }';
     refused(await measured(query), 'GRAPHQL_VALIDATION_FAILED', /Cannot spread fragment/);
   });
 
@@ -86,7 +87,11 @@ describe('pre-execution limits (no resolver, no SQL)', () => {
 
   it('directive overload', async () => {
     const directives = Array.from({ length: 6 }, () => '@include(if: true)').join(' ');
-    refused(await measured(`{ categories ${directives} { id } }`), 'GRAPHQL_VALIDATION_FAILED', /6 directives; the limit is 5|can only be used once/);
+    refused(
+      await measured(`{ categories ${directives} { id } }`),
+      'GRAPHQL_VALIDATION_FAILED',
+      /6 directives; the limit is 5|can only be used once/,
+    );
   });
 
   it('a range of more than 731 days, and one ending before it starts', async () => {
@@ -108,15 +113,24 @@ describe('pre-execution limits (no resolver, no SQL)', () => {
 
 describe('HTTP rules', () => {
   const raw = (init: RequestInit & { path?: string }) =>
-    fetch(server.url + (init.path ?? ''), { ...init, headers: { authorization: `Bearer ${viewerKey}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(server.url + (init.path ?? ''), {
+      ...init,
+      headers: { authorization: `Bearer ${viewerKey}`, 'content-type': 'application/json', ...init.headers },
+    });
 
   it('a body over 1 MB → 413', async () => {
-    const response = await raw({ method: 'POST', body: JSON.stringify({ query: `{ categories { id } }`, padding: 'x'.repeat(1_100_000) }) });
+    const response = await raw({
+      method: 'POST',
+      body: JSON.stringify({ query: `{ categories { id } }`, padding: 'x'.repeat(1_100_000) }),
+    });
     expect(response.status).toBe(413);
   });
 
   it('a batched array → refused', async () => {
-    const response = await raw({ method: 'POST', body: JSON.stringify([{ query: '{ categories { id } }' }, { query: '{ categories { id } }' }]) });
+    const response = await raw({
+      method: 'POST',
+      body: JSON.stringify([{ query: '{ categories { id } }' }, { query: '{ categories { id } }' }]),
+    });
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/batch/i);
   });
@@ -127,7 +141,11 @@ describe('HTTP rules', () => {
   });
 
   it('CSRF: a simple-content-type POST is refused', async () => {
-    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ categories { id } }"}' });
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ categories { id } }"}',
+    });
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/CSRF|preflight/i);
   });
@@ -139,14 +157,16 @@ describe('HTTP rules', () => {
     };
     const audits = serverAudits({
       url: server.url,
-      fetchFn: (input: string, init: RequestInit = {}) => fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${viewerKey}` } }),
+      fetchFn: (input: string, init: RequestInit = {}) =>
+        fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${viewerKey}` } }),
     });
     const failures: string[] = [];
     const warnings: string[] = [];
     for (const audit of audits) {
       const result = await audit.fn();
       if (result.status === 'error') failures.push(`${audit.name}: ${result.reason}`);
-      else if (result.status === 'warn' && !Object.keys(accepted).some((name) => audit.name.includes(name))) warnings.push(`${audit.id} ${audit.name}: ${result.reason}`);
+      else if (result.status === 'warn' && !Object.keys(accepted).some((name) => audit.name.includes(name)))
+        warnings.push(`${audit.id} ${audit.name}: ${result.reason}`);
     }
     expect(failures).toEqual([]);
     // Every warning we live with is named here with its reason.
@@ -208,11 +228,15 @@ describe('errors and timeouts', () => {
   });
 
   it('a store-scoped key never reaches another store through a nested edge', async () => {
-    const scoped = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 's1', role: 'VIEWER', storeIds: ['1'] } })).createApiKey.key;
+    const scoped = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 's1', role: 'VIEWER', storeIds: ['1'] } }))
+      .createApiKey.key;
     const data = dataOf(
-      await server.request(`{ orders(first: 40) { edges { node { store { id } customer { homeStore { id } orders(first: 10) { edges { node { store { id } } } } } } } } }`, {
-        key: scoped,
-      }),
+      await server.request(
+        `{ orders(first: 40) { edges { node { store { id } customer { homeStore { id } orders(first: 10) { edges { node { store { id } } } } } } } } }`,
+        {
+          key: scoped,
+        },
+      ),
     ) as any;
     const storeIds = new Set<string>();
     for (const { node } of data.orders.edges) {
@@ -238,7 +262,10 @@ describe('errors and timeouts', () => {
   });
 
   it('a query past statement_timeout, and an exhausted pool, give SERVICE_UNAVAILABLE quickly', async () => {
-    const slow = await startTestServer({ env: { DB_STATEMENT_TIMEOUT_MS: '300', DB_POOL_MAX: '1', DB_CONNECT_TIMEOUT_MS: '300' }, databaseUrl: server.databaseUrl });
+    const slow = await startTestServer({
+      env: { DB_STATEMENT_TIMEOUT_MS: '300', DB_POOL_MAX: '1', DB_CONNECT_TIMEOUT_MS: '300' },
+      databaseUrl: server.databaseUrl,
+    });
     const blocker = new pg.Client({ connectionString: server.databaseUrl });
     await blocker.connect();
     try {

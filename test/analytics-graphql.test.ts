@@ -72,7 +72,13 @@ function ranges(): Record<string, Range> {
   };
 }
 
-function seriesOf(api: { total: number; orders: number; items: number; averageTicket: number; points: Array<{ period: string; revenue: number; orders: number; items: number }> }) {
+function seriesOf(api: {
+  total: number;
+  orders: number;
+  items: number;
+  averageTicket: number;
+  points: Array<{ period: string; revenue: number; orders: number; items: number }>;
+}) {
   return {
     totalCents: cents(api.total),
     orders: api.orders,
@@ -91,7 +97,9 @@ async function inParallel(tasks: Array<() => Promise<void>>): Promise<void> {
 
 /** [name, range, store] for every range and store of the scope. */
 function rangesByStore(scope: Scope): Array<[string, Range, number]> {
-  return Object.entries(scope.ranges).flatMap(([name, range]) => scope.stores.map((storeId): [string, Range, number] => [name, range, storeId]));
+  return Object.entries(scope.ranges).flatMap(([name, range]) =>
+    scope.stores.map((storeId): [string, Range, number] => [name, range, storeId]),
+  );
 }
 
 async function checkStoreRevenue(scope: Scope = fullScope()): Promise<void> {
@@ -115,18 +123,32 @@ async function checkStoreAnalytics(scope: Scope = fullScope(), limits = [3, 100]
         const label = `store ${storeId} ${name} limit ${limit}`;
 
         expect(
-          store.trafficPatterns.map((c) => ({ dayOfWeek: c.dayOfWeek, hour: c.hour, orders: c.orders, revenueCents: cents(c.revenue), visits: c.visits })),
+          store.trafficPatterns.map((c) => ({
+            dayOfWeek: c.dayOfWeek,
+            hour: c.hour,
+            orders: c.orders,
+            revenueCents: cents(c.revenue),
+            visits: c.visits,
+          })),
           `${label} trafficPatterns`,
         ).toEqual(await trafficTruth(db, storeId, range));
 
         expect(
-          store.topProducts.map((p) => ({ productId: Number(p.product.id), unitsSold: p.unitsSold, revenueCents: cents(p.revenue), marginCents: cents(p.margin) })),
+          store.topProducts.map((p) => ({
+            productId: Number(p.product.id),
+            unitsSold: p.unitsSold,
+            revenueCents: cents(p.revenue),
+            marginCents: cents(p.margin),
+          })),
           `${label} topProducts`,
         ).toEqual((await productSalesTruth(db, [storeId], range)).slice(0, limit));
 
         const insights = await customerInsightsTruth(db, storeId, range);
         const api = store.customerInsights;
-        expect({ ...api, repeatRate: rate4(api.repeatRate), averageLifetimeValue: cents(api.averageLifetimeValue) }, `${label} customerInsights`).toEqual({
+        expect(
+          { ...api, repeatRate: rate4(api.repeatRate), averageLifetimeValue: cents(api.averageLifetimeValue) },
+          `${label} customerInsights`,
+        ).toEqual({
           newCustomers: insights.newCustomers,
           returningCustomers: insights.returningCustomers,
           repeatRate: rate4(insights.repeatRate),
@@ -212,7 +234,9 @@ async function checkOneProduct(productId: number, scope: Scope = fullScope()): P
   const storeId = scope.stores[0];
   await inParallel(
     Object.values(scope.ranges).map((range) => async () => {
-      const data = dataOf(await server.request(TProductAnalyticsDocument, { variables: { id: String(productId), range, storeId: String(storeId) } }));
+      const data = dataOf(
+        await server.request(TProductAnalyticsDocument, { variables: { id: String(productId), range, storeId: String(storeId) } }),
+      );
       const p = data.product!;
       expect(Number(p.performance.product.id)).toBe(productId);
       expect(salesOf(productId, p.performance)).toEqual(await productPerformanceTruth(db, productId, null, range));
@@ -234,9 +258,10 @@ async function checkCategories(scope: Scope = fullScope()): Promise<void> {
 
       const perCategory = dataOf(await server.request(TCategoryPerformanceDocument, { variables: { range } }));
       for (const c of perCategory.categories) expect(c.performance.category.id).toBe(c.id);
-      expect(perCategory.categories.map((c) => asTruth(c.performance)), `Category.performance ${name}`).toEqual(
-        [...expected].sort((a, b) => a.categoryId - b.categoryId),
-      );
+      expect(
+        perCategory.categories.map((c) => asTruth(c.performance)),
+        `Category.performance ${name}`,
+      ).toEqual([...expected].sort((a, b) => a.categoryId - b.categoryId));
 
       for (const limit of [1, 3, 100]) {
         const board = dataOf(await server.request(TCategoryLeaderboardDocument, { variables: { range, limit } }));
@@ -304,7 +329,9 @@ beforeAll(async () => {
   const { rows } = await sql<{ id: number }>`
     (SELECT customer_id AS id FROM orders WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3)
     UNION (SELECT customer_id FROM orders WHERE status = 'REFUNDED' AND customer_id IS NOT NULL ORDER BY id LIMIT 1)
-    UNION (SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) ORDER BY id LIMIT 1)`.execute(db);
+    UNION (SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) ORDER BY id LIMIT 1)`.execute(
+    db,
+  );
   customerIds = rows.map((r) => r.id);
 });
 afterAll(() => server?.stop());
@@ -316,7 +343,11 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
     expect(customerIds.length).toBeGreaterThanOrEqual(4);
     // The views cover the closed days, so the first checks really read them.
     expect(await coveredUntil()).toBe(today());
-    const refunded = await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'REFUNDED').executeTakeFirstOrThrow();
+    const refunded = await db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'REFUNDED')
+      .executeTakeFirstOrThrow();
     expect(Number(refunded.n)).toBeGreaterThan(0);
   });
 
@@ -357,11 +388,16 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
       const chain = await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'DAY' } });
       for (const response of [store, chain]) {
         const error = response.body.errors?.[0];
-        expect({ code: error?.extensions?.code, message: error?.message }).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/range/) });
+        expect({ code: error?.extensions?.code, message: error?.message }).toEqual({
+          code: 'BAD_USER_INPUT',
+          message: expect.stringMatching(/range/),
+        });
       }
     }
     // 731 days is the most allowed.
-    const longest = await server.request(TRevenueMetricsDocument, { variables: { range: { from: utcDaysAgo(730), to: today() }, granularity: 'MONTH' } });
+    const longest = await server.request(TRevenueMetricsDocument, {
+      variables: { range: { from: utcDaysAgo(730), to: today() }, granularity: 'MONTH' },
+    });
     expect(longest.body.errors).toBeUndefined();
   });
 

@@ -93,8 +93,24 @@ let nextItemId = 1;
 
 /** One unnest insert per table, as production bulk writes do. */
 async function insertOrders(pool: pg.Pool, orders: OrderSpec[]): Promise<void> {
-  const o = { id: [] as number[], store: [] as number[], customer: [] as (number | null)[], at: [] as string[], status: [] as string[], channel: [] as string[], count: [] as number[], total: [] as string[] };
-  const lines = { id: [] as number[], order: [] as number[], product: [] as number[], quantity: [] as number[], price: [] as string[], cost: [] as string[] };
+  const o = {
+    id: [] as number[],
+    store: [] as number[],
+    customer: [] as (number | null)[],
+    at: [] as string[],
+    status: [] as string[],
+    channel: [] as string[],
+    count: [] as number[],
+    total: [] as string[],
+  };
+  const lines = {
+    id: [] as number[],
+    order: [] as number[],
+    product: [] as number[],
+    quantity: [] as number[],
+    price: [] as string[],
+    cost: [] as string[],
+  };
   for (const order of orders) {
     const orderId = nextOrderId++;
     let totalCents = 0;
@@ -134,12 +150,20 @@ async function insertOrders(pool: pg.Pool, orders: OrderSpec[]): Promise<void> {
 }
 
 async function seedFixture(pool: pg.Pool): Promise<void> {
-  await pool.query(`INSERT INTO stores (id, name, city, opened_at) SELECT i, 'Store ' || i, 'City', DATE '2020-01-01' FROM unnest($1::int[]) AS i`, [STORES]);
+  await pool.query(
+    `INSERT INTO stores (id, name, city, opened_at) SELECT i, 'Store ' || i, 'City', DATE '2020-01-01' FROM unnest($1::int[]) AS i`,
+    [STORES],
+  );
   await pool.query(`INSERT INTO categories (id, name) SELECT i, 'Category ' || i FROM unnest($1::int[]) AS i`, [CATEGORIES]);
   await pool.query(
     `INSERT INTO products (id, sku, name, category_id, unit_price, unit_cost)
      SELECT id, 'SKU-' || id, 'Product ' || id, c, p, k FROM unnest($1::int[], $2::int[], $3::numeric[], $4::numeric[]) AS t(id, c, p, k)`,
-    [PRODUCTS.map((p) => p.id), PRODUCTS.map((p) => p.categoryId), PRODUCTS.map((p) => cents(p.priceCents)), PRODUCTS.map((p) => cents(p.costCents))],
+    [
+      PRODUCTS.map((p) => p.id),
+      PRODUCTS.map((p) => p.categoryId),
+      PRODUCTS.map((p) => cents(p.priceCents)),
+      PRODUCTS.map((p) => cents(p.costCents)),
+    ],
   );
   await pool.query(
     `INSERT INTO customers (id, first_seen_at, loyalty_tier, home_store_id)
@@ -249,7 +273,11 @@ async function truthProducts(storeIds: number[] | null, range: DayRange): Promis
   return rows.sort((a, b) => b.revenue - a.revenue || a.productId - b.productId);
 }
 
-async function truthCategories(categoryIds: number[] | null, storeIds: number[] | null, range: DayRange): Promise<CategoryPerformanceRow[]> {
+async function truthCategories(
+  categoryIds: number[] | null,
+  storeIds: number[] | null,
+  range: DayRange,
+): Promise<CategoryPerformanceRow[]> {
   const rows = await q<CategoryPerformanceRow>(
     `WITH sales AS (
        SELECT p.category_id, oi.quantity, oi.quantity * oi.unit_price AS amount
@@ -344,7 +372,9 @@ function analyticsSuite(): void {
         const result = await once(() => storeRevenue(database.db, { storeIds: STORE_BATCH, range: range(), granularity, coveredUntil }));
         expect([...result.keys()]).toEqual(STORE_BATCH);
         for (const storeId of STORE_BATCH) {
-          expect(result.get(storeId), `${name} ${granularity} store ${storeId}`).toEqual(await truthRevenue([storeId], range(), granularity));
+          expect(result.get(storeId), `${name} ${granularity} store ${storeId}`).toEqual(
+            await truthRevenue([storeId], range(), granularity),
+          );
         }
       }
     }
@@ -364,7 +394,8 @@ function analyticsSuite(): void {
   it('storeTraffic: cells with orders, ordered by day of week and hour', async () => {
     for (const [name, range] of Object.entries(RANGES)) {
       const result = await once(() => storeTraffic(database.db, { storeIds: STORE_BATCH, range: range(), coveredUntil }));
-      for (const storeId of STORE_BATCH) expect(result.get(storeId), `${name} store ${storeId}`).toEqual(await truthTraffic(storeId, range()));
+      for (const storeId of STORE_BATCH)
+        expect(result.get(storeId), `${name} store ${storeId}`).toEqual(await truthTraffic(storeId, range()));
     }
   });
 
@@ -410,7 +441,8 @@ function analyticsSuite(): void {
   it('storeCustomerInsights: new, returning, repeat rate, lifetime value', async () => {
     for (const [name, range] of Object.entries(RANGES)) {
       const result = await once(() => storeCustomerInsights(database.db, { storeIds: STORE_BATCH, range: range(), coveredUntil }));
-      for (const storeId of STORE_BATCH) expect(result.get(storeId), `${name} store ${storeId}`).toEqual(await truthInsights(storeId, range()));
+      for (const storeId of STORE_BATCH)
+        expect(result.get(storeId), `${name} store ${storeId}`).toEqual(await truthInsights(storeId, range()));
     }
     // The fixture must make the "returning" branch real, or the test proves little.
     const insights = await storeCustomerInsights(database.db, { storeIds: [1], range: RANGES.all60(), coveredUntil });
@@ -452,10 +484,12 @@ function analyticsSuite(): void {
       { storeId: 1, productId: 1 },
       { storeId: 5, productId: 9 },
     ];
-    const expected = new Map(pairs.flatMap(({ storeId, productId }) => {
-      const row = truth.get(`${storeId}:${productId}`);
-      return row ? [[`${storeId}:${productId}`, row] as const] : [];
-    }));
+    const expected = new Map(
+      pairs.flatMap(({ storeId, productId }) => {
+        const row = truth.get(`${storeId}:${productId}`);
+        return row ? [[`${storeId}:${productId}`, row] as const] : [];
+      }),
+    );
     for (const watermark of [coveredUntil, undefined]) {
       const result = await once(() => inventoryByPair(database.db, { pairs, today: TODAY, coveredUntil: watermark }));
       expect(result, String(watermark)).toEqual(expected);
@@ -539,7 +573,13 @@ describe('(c) after writes into today and a closed day, without a refresh', () =
     // As recordOrder does: pull the watermark back, and add orders for today.
     await markDayWritten(database.db, closedDay);
     const today = Array.from({ length: 25 }, () => randomOrder(0));
-    today.push({ storeId: 5, customerId: 1, placedAt: new Date().toISOString(), status: 'COMPLETED', items: [{ productId: 3, quantity: 1 }] });
+    today.push({
+      storeId: 5,
+      customerId: 1,
+      placedAt: new Date().toISOString(),
+      status: 'COMPLETED',
+      items: [{ productId: 3, quantity: 1 }],
+    });
     await insertOrders(pool, [...today, randomOrder(10), randomOrder(10)]);
     coveredUntil = await readCoveredUntil(database.db);
     expect(coveredUntil).toBe(closedDay);
@@ -551,7 +591,10 @@ describe('(d) after a quiet spell: no sale anywhere in the last days, then a ref
   beforeAll(async () => {
     // The running-total views must still hold a row for every day before the watermark
     // (the day before it is where a range's total is read), even days nobody sold on.
-    await pool.query(`DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE placed_at >= $1::date::timestamp AT TIME ZONE 'UTC')`, [day(3)]);
+    await pool.query(
+      `DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE placed_at >= $1::date::timestamp AT TIME ZONE 'UTC')`,
+      [day(3)],
+    );
     await pool.query(`DELETE FROM orders WHERE placed_at >= $1::date::timestamp AT TIME ZONE 'UTC'`, [day(3)]);
     const refreshed = await refreshAggregates(database.db);
     expect(refreshed).toEqual({ coveredUntil: TODAY, advanced: true });

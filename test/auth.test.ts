@@ -41,7 +41,11 @@ async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] 
   return (await pool.query<T>(text, values)).rows;
 }
 
-async function createKey(role: 'VIEWER' | 'INGEST' | 'ADMIN', storeIds?: string[], name = `${role} test key`): Promise<{ id: string; key: string }> {
+async function createKey(
+  role: 'VIEWER' | 'INGEST' | 'ADMIN',
+  storeIds?: string[],
+  name = `${role} test key`,
+): Promise<{ id: string; key: string }> {
   const data = dataOf(await server.request(CREATE_KEY, { variables: { name, role, storeIds } }));
   expect(data.createApiKey.role).toBe(role);
   return { id: data.createApiKey.id, key: data.createApiKey.key };
@@ -130,7 +134,9 @@ beforeAll(async () => {
   ]) {
     dataOf(
       await server.request(RECORD_ORDER, {
-        variables: { input: { storeId: String(storeId), customerId: String(customerId), items: [{ productId: String(productIds[0]), quantity: 2 }] } },
+        variables: {
+          input: { storeId: String(storeId), customerId: String(customerId), items: [{ productId: String(productIds[0]), quantity: 2 }] },
+        },
       }),
     );
   }
@@ -161,7 +167,10 @@ describe('authentication', () => {
   });
 
   it('the scheme is case-insensitive: "bearer <key>" works', async () => {
-    const response = await server.request('{ stores { totalCount } }', { key: null, headers: { authorization: `bearer ${TEST_ADMIN_KEY}` } });
+    const response = await server.request('{ stores { totalCount } }', {
+      key: null,
+      headers: { authorization: `bearer ${TEST_ADMIN_KEY}` },
+    });
     expect(dataOf(response).stores.totalCount).toBeGreaterThan(0);
   });
 
@@ -190,26 +199,39 @@ describe('roles', () => {
     const viewer = (await createKey('VIEWER')).key;
     expect(dataOf(await server.request('{ stores { totalCount } }', { key: viewer })).stores.totalCount).toBeGreaterThan(0);
     const [{ n: before }] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM orders');
-    const [{ on_hand: stockBefore }] = await sql<{ on_hand: number }>('SELECT on_hand FROM inventory_levels WHERE store_id = 1 AND product_id = $1', [productIds[1]]);
+    const [{ on_hand: stockBefore }] = await sql<{ on_hand: number }>(
+      'SELECT on_hand FROM inventory_levels WHERE store_id = 1 AND product_id = $1',
+      [productIds[1]],
+    );
 
     expectCode(await server.request(RECORD_ORDER, { key: viewer, variables: { input: orderInput() } }), 'FORBIDDEN');
-    expectCode(await server.request(ADJUST, { key: viewer, variables: { storeId: '1', productId: String(productIds[1]), delta: 5 } }), 'FORBIDDEN');
+    expectCode(
+      await server.request(ADJUST, { key: viewer, variables: { storeId: '1', productId: String(productIds[1]), delta: 5 } }),
+      'FORBIDDEN',
+    );
     expectCode(await server.request(CREATE_KEY, { key: viewer, variables: { name: 'escalate', role: 'ADMIN' } }), 'FORBIDDEN');
     expectCode(await server.request(REVOKE_KEY, { key: viewer, variables: { id: '1' } }), 'FORBIDDEN');
 
     // Nothing was written.
     expect((await sql<{ n: number }>('SELECT count(*)::int AS n FROM orders'))[0].n).toBe(before);
-    expect((await sql<{ on_hand: number }>('SELECT on_hand FROM inventory_levels WHERE store_id = 1 AND product_id = $1', [productIds[1]]))[0].on_hand).toBe(stockBefore);
+    expect(
+      (await sql<{ on_hand: number }>('SELECT on_hand FROM inventory_levels WHERE store_id = 1 AND product_id = $1', [productIds[1]]))[0]
+        .on_hand,
+    ).toBe(stockBefore);
     expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM api_keys WHERE name = 'escalate'"))[0].n).toBe(0);
   });
 
-  it('a refusal names the field, the roles it needs and the key\'s role', async () => {
+  it("a refusal names the field, the roles it needs and the key's role", async () => {
     const viewer = (await createKey('VIEWER')).key;
     const refusedViewer = await server.request('{ jobs { id } }', { key: viewer });
-    expect(refusedViewer.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['FORBIDDEN', 'Query.jobs needs role ADMIN; this key has VIEWER']]);
+    expect(refusedViewer.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['FORBIDDEN', 'Query.jobs needs role ADMIN; this key has VIEWER'],
+    ]);
     const ingest = (await createKey('INGEST')).key;
     const refusedIngest = await server.request('{ categories { id } }', { key: ingest });
-    expect(refusedIngest.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['FORBIDDEN', 'Query.categories needs role VIEWER or ADMIN; this key has INGEST']]);
+    expect(refusedIngest.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['FORBIDDEN', 'Query.categories needs role VIEWER or ADMIN; this key has INGEST'],
+    ]);
   });
 
   it('INGEST may record orders but not read', async () => {
@@ -217,7 +239,10 @@ describe('roles', () => {
     for (const query of ['{ stores { totalCount } }', '{ categories { id } }', `{ orders(first: 1) { totalCount } }`]) {
       expectCode(await server.request(query, { key: ingest }), 'FORBIDDEN');
     }
-    expectCode(await server.request(`query($r: DateRange!) { revenueMetrics(range: $r) { total } }`, { key: ingest, variables: { r: range } }), 'FORBIDDEN');
+    expectCode(
+      await server.request(`query($r: DateRange!) { revenueMetrics(range: $r) { total } }`, { key: ingest, variables: { r: range } }),
+      'FORBIDDEN',
+    );
     expectCode(await server.request(CREATE_KEY, { key: ingest, variables: { name: 'escalate', role: 'ADMIN' } }), 'FORBIDDEN');
     const recorded = dataOf(await server.request(RECORD_ORDER, { key: ingest, variables: { input: orderInput() } }));
     expect(recorded.recordOrder.store.id).toBe('1');
@@ -237,12 +262,21 @@ describe('roles', () => {
   it('a store-scoped writer may not write to another store', async () => {
     const ingestOne = (await createKey('INGEST', ['1'])).key;
     expectCode(
-      await server.request(RECORD_ORDER, { key: ingestOne, variables: { input: { storeId: '2', items: [{ productId: String(productIds[0]), quantity: 1 }] } } }),
+      await server.request(RECORD_ORDER, {
+        key: ingestOne,
+        variables: { input: { storeId: '2', items: [{ productId: String(productIds[0]), quantity: 1 }] } },
+      }),
       'FORBIDDEN',
     );
     const adminOne = (await createKey('ADMIN', ['1'])).key;
-    expectCode(await server.request(ADJUST, { key: adminOne, variables: { storeId: '2', productId: String(productIds[0]), delta: 1 } }), 'FORBIDDEN');
-    expect(dataOf(await server.request(ADJUST, { key: adminOne, variables: { storeId: '1', productId: String(productIds[0]), delta: 1 } })).adjustInventory.store.id).toBe('1');
+    expectCode(
+      await server.request(ADJUST, { key: adminOne, variables: { storeId: '2', productId: String(productIds[0]), delta: 1 } }),
+      'FORBIDDEN',
+    );
+    expect(
+      dataOf(await server.request(ADJUST, { key: adminOne, variables: { storeId: '1', productId: String(productIds[0]), delta: 1 } }))
+        .adjustInventory.store.id,
+    ).toBe('1');
   });
 });
 
@@ -266,7 +300,9 @@ describe('a key limited to store 1 sees only store 1', () => {
     const newest = await sql<{ id: number }>('SELECT id FROM orders WHERE store_id = 1 ORDER BY id DESC LIMIT 100');
     expect(ids).toEqual(newest.map((r) => String(r.id)));
     expectCode(await server.request('{ orders(storeId: 2) { totalCount } }', { key: scoped }), 'FORBIDDEN');
-    const ranged = dataOf(await server.request(`query($r: DateRange) { orders(range: $r, first: 0) { totalCount } }`, { key: scoped, variables: { r: range } }));
+    const ranged = dataOf(
+      await server.request(`query($r: DateRange) { orders(range: $r, first: 0) { totalCount } }`, { key: scoped, variables: { r: range } }),
+    );
     const [{ n: inRange }] = await sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM orders WHERE store_id = 1 AND (placed_at AT TIME ZONE 'UTC')::date BETWEEN $1::date AND $2::date`,
       [range.from, range.to],
@@ -284,7 +320,10 @@ describe('a key limited to store 1 sees only store 1', () => {
     const all = await truthRevenue(null);
     expect(all.total).toBeGreaterThan(truth.total); // the restriction matters
     expect(dataOf(await server.request(query, { variables: { r: range } })).revenueMetrics.total).toBeCloseTo(all.total, 2);
-    expect(dataOf(await server.request(query, { key: scoped, variables: { r: range, s: ['1'] } })).revenueMetrics.total).toBeCloseTo(truth.total, 2);
+    expect(dataOf(await server.request(query, { key: scoped, variables: { r: range, s: ['1'] } })).revenueMetrics.total).toBeCloseTo(
+      truth.total,
+      2,
+    );
     expectCode(await server.request(query, { key: scoped, variables: { r: range, s: ['2'] } }), 'FORBIDDEN');
     expectCode(await server.request(query, { key: scoped, variables: { r: range, s: ['1', '2'] } }), 'FORBIDDEN');
   });
@@ -292,10 +331,13 @@ describe('a key limited to store 1 sees only store 1', () => {
   it('categoryLeaderboard and Category.performance count store 1 only', async () => {
     const truth = await truthCategories([1]);
     const board = dataOf(
-      await server.request(`query($r: DateRange!) { categoryLeaderboard(range: $r, limit: 100) { revenue unitsSold share category { id } } }`, {
-        key: scoped,
-        variables: { r: range },
-      }),
+      await server.request(
+        `query($r: DateRange!) { categoryLeaderboard(range: $r, limit: 100) { revenue unitsSold share category { id } } }`,
+        {
+          key: scoped,
+          variables: { r: range },
+        },
+      ),
     ).categoryLeaderboard as Array<{ revenue: number; unitsSold: number; share: number; category: { id: string } }>;
     expect(board.length).toBe(truth.size);
     for (const row of board) {
@@ -305,7 +347,10 @@ describe('a key limited to store 1 sees only store 1', () => {
       expect(row.share).toBeCloseTo(expected.share, 4);
     }
     const categories = dataOf(
-      await server.request(`query($r: DateRange!) { categories { id performance(range: $r) { revenue unitsSold } } }`, { key: scoped, variables: { r: range } }),
+      await server.request(`query($r: DateRange!) { categories { id performance(range: $r) { revenue unitsSold } } }`, {
+        key: scoped,
+        variables: { r: range },
+      }),
     ).categories as Array<{ id: string; performance: { revenue: number; unitsSold: number } }>;
     expect(categories.length).toBe(truth.size);
     for (const category of categories) {
@@ -323,12 +368,18 @@ describe('a key limited to store 1 sees only store 1', () => {
   it('Product.performance without storeId counts store 1 only; other stores are FORBIDDEN, inventory too', async () => {
     const truth = await truthProducts([1]);
     const data = dataOf(
-      await server.request(`query($r: DateRange!) { products(first: 100) { edges { node { id performance(range: $r) { unitsSold revenue margin } } } } }`, {
-        key: scoped,
-        variables: { r: range },
-      }),
+      await server.request(
+        `query($r: DateRange!) { products(first: 100) { edges { node { id performance(range: $r) { unitsSold revenue margin } } } } }`,
+        {
+          key: scoped,
+          variables: { r: range },
+        },
+      ),
     );
-    const nodes = data.products.edges.map((e: { node: unknown }) => e.node) as Array<{ id: string; performance: { unitsSold: number; revenue: number; margin: number } }>;
+    const nodes = data.products.edges.map((e: { node: unknown }) => e.node) as Array<{
+      id: string;
+      performance: { unitsSold: number; revenue: number; margin: number };
+    }>;
     expect(nodes.length).toBeGreaterThan(0);
     for (const node of nodes) {
       const expected = truth.get(node.id) ?? { unitsSold: 0, revenue: 0, margin: 0 };
@@ -338,7 +389,10 @@ describe('a key limited to store 1 sees only store 1', () => {
     }
     const id = String(productIds[0]);
     expectCode(
-      await server.request(`query($r: DateRange!) { product(id: ${id}) { performance(range: $r, storeId: 2) { unitsSold } } }`, { key: scoped, variables: { r: range } }),
+      await server.request(`query($r: DateRange!) { product(id: ${id}) { performance(range: $r, storeId: 2) { unitsSold } } }`, {
+        key: scoped,
+        variables: { r: range },
+      }),
       'FORBIDDEN',
     );
     expectCode(await server.request(`{ product(id: ${id}) { inventory(storeId: 2) { onHand } } }`, { key: scoped }), 'FORBIDDEN');
@@ -349,9 +403,15 @@ describe('a key limited to store 1 sees only store 1', () => {
   it('customer(id) of a customer whose home store is 2 is null; of store 1 it is there', async () => {
     const query = `query($id: ID!) { customer(id: $id) { id homeStore { id } } }`;
     expect(dataOf(await server.request(query, { key: scoped, variables: { id: String(homeTwo) } })).customer).toBeNull();
-    expect(dataOf(await server.request(query, { key: scoped, variables: { id: String(homeOne) } })).customer).toEqual({ id: String(homeOne), homeStore: { id: '1' } });
+    expect(dataOf(await server.request(query, { key: scoped, variables: { id: String(homeOne) } })).customer).toEqual({
+      id: String(homeOne),
+      homeStore: { id: '1' },
+    });
     // The admin sees both.
-    expect(dataOf(await server.request(query, { variables: { id: String(homeTwo) } })).customer).toEqual({ id: String(homeTwo), homeStore: { id: '2' } });
+    expect(dataOf(await server.request(query, { variables: { id: String(homeTwo) } })).customer).toEqual({
+      id: String(homeTwo),
+      homeStore: { id: '2' },
+    });
   });
 
   it('Customer.orders and lifetimeValue count only store-1 orders for the scoped key, every store for the admin', async () => {
@@ -375,13 +435,25 @@ describe('a key limited to store 1 sees only store 1', () => {
 
   it('a store-2 customer reached through a store-1 order: homeStore null, lifetimeValue and orders of store 1 only', async () => {
     const data = dataOf(
-      await server.request(`{ orders(storeId: 1, first: 50) { edges { node { id customer { id homeStore { id } lifetimeValue orders { totalCount edges { node { store { id } } } } } } } } }`, {
-        key: scoped,
-      }),
+      await server.request(
+        `{ orders(storeId: 1, first: 50) { edges { node { id customer { id homeStore { id } lifetimeValue orders { totalCount edges { node { store { id } } } } } } } } }`,
+        {
+          key: scoped,
+        },
+      ),
     );
-    const edge = (data.orders.edges as Array<{ node: { customer: { id: string; homeStore: unknown; lifetimeValue: number; orders: { totalCount: number; edges: Array<{ node: { store: { id: string } } }> } } | null } }>).find(
-      (e) => e.node.customer?.id === String(homeTwo),
-    );
+    const edge = (
+      data.orders.edges as Array<{
+        node: {
+          customer: {
+            id: string;
+            homeStore: unknown;
+            lifetimeValue: number;
+            orders: { totalCount: number; edges: Array<{ node: { store: { id: string } } }> };
+          } | null;
+        };
+      }>
+    ).find((e) => e.node.customer?.id === String(homeTwo));
     expect(edge, 'the order recorded for the store-2 customer at store 1').toBeDefined();
     const customer = edge!.node.customer!;
     expect(customer.homeStore).toBeNull();
@@ -396,7 +468,8 @@ describe('revokeApiKey', () => {
   it('takes effect on the very next request', async () => {
     const { id, key } = await createKey('VIEWER');
     // Used (and so remembered by the key lookup) before it is revoked.
-    for (let i = 0; i < 2; i += 1) expect(dataOf(await server.request('{ stores { totalCount } }', { key })).stores.totalCount).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i += 1)
+      expect(dataOf(await server.request('{ stores { totalCount } }', { key })).stores.totalCount).toBeGreaterThan(0);
     expect(dataOf(await server.request(REVOKE_KEY, { variables: { id } })).revokeApiKey).toBe(true);
     const after = await server.request('{ stores { totalCount } }', { key });
     expect(after.status).toBe(401);

@@ -97,7 +97,13 @@ async function clearCache(target: TestServer): Promise<void> {
 beforeAll(async () => {
   [server, fieldServer] = await Promise.all([
     startTestServer({ env: noRedis ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } }),
-    startTestServer({ env: { LOG_LEVEL: process.env.CACHE_TEST_LOG ?? 'silent', HOT_PATH: 'false', ...(noRedis ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: fieldPrefix }) } }),
+    startTestServer({
+      env: {
+        LOG_LEVEL: process.env.CACHE_TEST_LOG ?? 'silent',
+        HOT_PATH: 'false',
+        ...(noRedis ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: fieldPrefix }),
+      },
+    }),
   ]);
   // Both databases are clones of one template: same stores and products.
   db = server.app.services.database.db;
@@ -173,7 +179,8 @@ describe('what the cache did: extensions.cache and X-Cache (HOT_PATH=false: ever
       { timeoutMs: 5_000, intervalMs: 100, what: 'every cached field of STORE_SALES to be a second old' },
     );
     // (Entries made in one request may be up to a second apart on a busy machine.)
-    for (const field of reportOf(older)!.fields) expect([field.age, field.stale]).toEqual([expect.toSatisfy((age: number) => age >= 1 && age <= 3), false]);
+    for (const field of reportOf(older)!.fields)
+      expect([field.age, field.stale]).toEqual([expect.toSatisfy((age: number) => age >= 1 && age <= 3), false]);
     expect(older.headers.get('x-cache')).toBe('HIT');
   });
 
@@ -291,11 +298,31 @@ describe('a write invalidates exactly the fields whose read tags it matches', ()
     d: customer(id: $d) { lifetimeValue }
   }`;
   const untouched = {
-    a: 'L1', 'a.revenue': 'L1', 'a.closed': 'L1', 'a.long': 'L1', 'a.trafficPatterns': 'L1', 'a.topProducts': 'L1',
-    'a.customerInsights': 'L1', 'a.funnel': 'L1', 'a.inventory': 'L1',
-    b: 'L1', 'b.revenue': 'L1', 'b.funnel': 'L1', 'b.customerInsights': 'L1', 'b.inventory': 'L1',
-    all: 'L1', leaders: 'L1', p: 'L1', 'p.performance': 'L1', 'p.inventory': 'L1', q: 'L1', 'q.performance': 'L1', 'q.inventory': 'L1',
-    stores: 'L1', 'c.lifetimeValue': 'L1', 'd.lifetimeValue': 'L1',
+    a: 'L1',
+    'a.revenue': 'L1',
+    'a.closed': 'L1',
+    'a.long': 'L1',
+    'a.trafficPatterns': 'L1',
+    'a.topProducts': 'L1',
+    'a.customerInsights': 'L1',
+    'a.funnel': 'L1',
+    'a.inventory': 'L1',
+    b: 'L1',
+    'b.revenue': 'L1',
+    'b.funnel': 'L1',
+    'b.customerInsights': 'L1',
+    'b.inventory': 'L1',
+    all: 'L1',
+    leaders: 'L1',
+    p: 'L1',
+    'p.performance': 'L1',
+    'p.inventory': 'L1',
+    q: 'L1',
+    'q.performance': 'L1',
+    'q.inventory': 'L1',
+    stores: 'L1',
+    'c.lifetimeValue': 'L1',
+    'd.lifetimeValue': 'L1',
   };
   let variables: Record<string, unknown>;
 
@@ -337,8 +364,18 @@ describe('a write invalidates exactly the fields whose read tags it matches', ()
 
   it("an ingestEvents batch: only its store's event fields, for the days it landed in", async () => {
     await cachedEverything();
-    const event = { id: `tags-${randomBytes(6).toString('hex')}`, storeId: variables.a, type: 'VISIT', occurredAt: new Date().toISOString(), sessionId: 's-tags' };
-    const ingested = dataOf(await fieldServer.request(`mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { variables: { events: [event] } }));
+    const event = {
+      id: `tags-${randomBytes(6).toString('hex')}`,
+      storeId: variables.a,
+      type: 'VISIT',
+      occurredAt: new Date().toISOString(),
+      sessionId: 's-tags',
+    };
+    const ingested = dataOf(
+      await fieldServer.request(`mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, {
+        variables: { events: [event] },
+      }),
+    );
     expect(ingested.ingestEvents.accepted).toBe(1);
     const after = await fieldServer.request(EVERY_FAMILY, { variables });
     expect(after.body.errors).toBeUndefined();
@@ -349,7 +386,7 @@ describe('a write invalidates exactly the fields whose read tags it matches', ()
 describe.each(both)('scopes and errors (%s)', (_name, target) => {
   const METRICS = `query ($range: DateRange!) { revenueMetrics(range: $range) { total orders } }`;
 
-  it('two store-scoped keys never see each other\'s PRIVATE entries', async () => {
+  it("two store-scoped keys never see each other's PRIVATE entries", async () => {
     const s = target();
     const [s1, s2] = stores;
     const [key1, key2] = [await createKey(s, 'VIEWER', [s1]), await createKey(s, 'VIEWER', [s2])];
@@ -368,14 +405,18 @@ describe.each(both)('scopes and errors (%s)', (_name, target) => {
     const admin = await s.request(METRICS, { variables });
     expect([totalOf(admin), tiersOf(admin).revenueMetrics]).toEqual([truthAll.totalCents, 'MISS']);
     // Each now hits its own entry.
-    for (const [key, truth] of [[key1, truth1], [key2, truth2], [s.adminKey, truthAll]] as const) {
+    for (const [key, truth] of [
+      [key1, truth1],
+      [key2, truth2],
+      [s.adminKey, truthAll],
+    ] as const) {
       const again = await s.request(METRICS, { variables, key });
       expect(totalOf(again)).toBe(truth.totalCents);
       expect(servedFromCache(again, 'revenueMetrics')).toBe(true);
     }
   });
 
-  it('a FORBIDDEN store(id) is not cached and does not poison the admin\'s entry, nor the other way round', async () => {
+  it("a FORBIDDEN store(id) is not cached and does not poison the admin's entry, nor the other way round", async () => {
     const s = target();
     const [s1, s2, s3] = stores;
     const scoped = await createKey(s, 'VIEWER', [s1]);
@@ -480,7 +521,9 @@ describe('invalidateCache', () => {
     const variables = { id: String(stores[0]), range: { from: day, to: day } };
     await server.request(STORE_SALES, { variables });
     expect((await server.request(STORE_SALES, { variables })).headers.get('x-cache')).toBe('HIT');
-    const evicted = dataOf(await server.request(INVALIDATE, { variables: { tags: [`store:${stores[0]}:sales:d:${day}`] } })).invalidateCache;
+    const evicted = dataOf(
+      await server.request(INVALIDATE, { variables: { tags: [`store:${stores[0]}:sales:d:${day}`] } }),
+    ).invalidateCache;
     expect(evicted).toBeGreaterThanOrEqual(2);
     const after = await server.request(STORE_SALES, { variables });
     expect(after.headers.get('x-cache')).toBe('MISS');
@@ -489,7 +532,7 @@ describe('invalidateCache', () => {
 });
 
 describe('stampede', () => {
-  it('50 concurrent identical misses run the resolvers\' SQL once', async () => {
+  it("50 concurrent identical misses run the resolvers' SQL once", async () => {
     const s = fieldServer;
     const variables = { id: String(stores[2]), range: range(120, 110) };
     const stats = s.app.services.database.stats;
@@ -525,7 +568,11 @@ describe('warmCache', () => {
     // The server's schema is not exposed; an identical one wrapped with the server's cache
     // yields the same keys (same schema version, same field coordinates).
     const schema = await buildGraphqlSchema();
-    composeFieldResolvers(schema, { cache: server.app.services.cache, schemaVersion: hashOf(printSchemaWithDirectives(schema)).slice(0, 8), timings: null });
+    composeFieldResolvers(schema, {
+      cache: server.app.services.cache,
+      schemaVersion: hashOf(printSchemaWithDirectives(schema)).slice(0, 8),
+      timings: null,
+    });
     const warmRange = range(150, 140);
     const result = await warmCache(schema, server.app.services, { storeIds: [stores[1]], ranges: [warmRange] });
     expect(result).toMatchObject({ stores: 1, ranges: 1 });
@@ -543,7 +590,11 @@ describe('warmCache', () => {
       { variables: { id: String(stores[1]), range: warmRange } },
     );
     expect(dashboard.body.errors).toBeUndefined();
-    expect(reportOf(dashboard)?.fields.filter((f) => f.tier === 'MISS').map((f) => f.path)).toEqual([]);
+    expect(
+      reportOf(dashboard)
+        ?.fields.filter((f) => f.tier === 'MISS')
+        .map((f) => f.path),
+    ).toEqual([]);
     expect(reportOf(dashboard)).toMatchObject({ hits: 8, misses: 0 });
     expect(dashboard.headers.get('x-cache')).toBe('HIT');
     const truth = await revenueTruth(db, [stores[1]], warmRange, 'DAY');

@@ -82,13 +82,15 @@ describe.skipIf(noRedis)('two instances sharing one Redis and one database', () 
     expect(dataOf(await a.request(STORE_SALES, { variables })).store.revenue.total).toBe(revenue.total);
   });
 
-  it('invalidateCache on A evicts what B cached, in L2 and in B\'s L1', async () => {
+  it("invalidateCache on A evicts what B cached, in L2 and in B's L1", async () => {
     const day = utcDaysAgo(45);
     const variables = { id: String(stores[2]), range: { from: day, to: day } };
     await b.request(STORE_SALES, { variables });
     expect((await b.request(STORE_SALES, { variables })).headers.get('x-cache')).toBe('HIT');
     const evicted = dataOf(
-      await a.request(`mutation ($tags: [String!]!) { invalidateCache(tags: $tags) }`, { variables: { tags: [`store:${stores[2]}:sales:d:${day}`] } }),
+      await a.request(`mutation ($tags: [String!]!) { invalidateCache(tags: $tags) }`, {
+        variables: { tags: [`store:${stores[2]}:sales:d:${day}`] },
+      }),
     ).invalidateCache;
     // A never read it: what it counts came from L2 (revenue, traffic, and B's stored response).
     expect(evicted).toBeGreaterThanOrEqual(2);

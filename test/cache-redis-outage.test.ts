@@ -120,7 +120,10 @@ describe.skipIf(noRedis)('Redis failure under a running server', () => {
     const cachedRange = freshRange();
     await readCorrectly(stores[0], cachedRange);
     await expect.poll(revenueKeysInRedis).not.toHaveLength(0);
-    expect(await readyz()).toEqual({ status: 200, body: expect.objectContaining({ status: 'ready', cache: { mode: 'L1+L2', redisConnected: true, degraded: false } }) });
+    expect(await readyz()).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'ready', cache: { mode: 'L1+L2', redisConnected: true, degraded: false } }),
+    });
 
     await redisServer.kill('SIGKILL');
 
@@ -135,7 +138,10 @@ describe.skipIf(noRedis)('Redis failure under a running server', () => {
     await readCorrectly(stores[0], today);
 
     expect(l2.breaker.isOpen).toBe(true);
-    expect(await readyz()).toEqual({ status: 200, body: expect.objectContaining({ status: 'ready', cache: { mode: 'L1+L2', redisConnected: false, degraded: true } }) });
+    expect(await readyz()).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'ready', cache: { mode: 'L1+L2', redisConnected: false, degraded: true } }),
+    });
 
     await redisServer.restart();
     await untilL2InUse();

@@ -25,7 +25,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the clock is past `at` (taken from an entry: its freshUntil, staleUntil, or createdAt plus an age). */
 async function untilPast(at: number): Promise<void> {
-  await waitFor(() => Date.now() > at, { timeoutMs: Math.max(0, at - Date.now()) + 2_000, intervalMs: 10, what: `the clock to pass ${new Date(at).toISOString()}` });
+  await waitFor(() => Date.now() > at, {
+    timeoutMs: Math.max(0, at - Date.now()) + 2_000,
+    intervalMs: 10,
+    what: `the clock to pass ${new Date(at).toISOString()}`,
+  });
 }
 
 /** The L1 entry of `key` (it must be there): its timestamps say when it turns stale or expires. */
@@ -256,7 +260,7 @@ describe.each(modes)('TieredCache (%s): errors and single flight', (mode) => {
 });
 
 describe('TieredCache: single flight around a slow L2 read', () => {
-  it('a miss whose L2 read outlasts another caller\'s whole computation uses that value, not a second computation', async () => {
+  it("a miss whose L2 read outlasts another caller's whole computation uses that value, not a second computation", async () => {
     const { logger } = recordingLogger();
     // An L2 that never has anything and answers each read only when the test says so.
     const reads: Array<() => void> = [];
@@ -289,7 +293,7 @@ describe('TieredCache: single flight around a slow L2 read', () => {
 });
 
 describe.skipIf(noRedis).concurrent('TieredCache: two instances on one Redis', () => {
-  it('a second instance finds the first one\'s entry in L2 (tier L2, its age, copied into its L1)', async () => {
+  it("a second instance finds the first one's entry in L2 (tier L2, its age, copied into its L1)", async () => {
     const a = await harness('L1+L2');
     const b = await harness('L1+L2', a);
     await a.cache.fetch('k-shared', options(60, 0), async () => ({ n: 1 }));
@@ -301,7 +305,7 @@ describe.skipIf(noRedis).concurrent('TieredCache: two instances on one Redis', (
     expect((await b.cache.fetch('k-shared', options(60, 0), async () => ({ n: 3 }))).outcome.tier).toBe('L1');
   });
 
-  it('concurrent misses on two instances: the Redis lock makes the second wait for the first\'s value', async () => {
+  it("concurrent misses on two instances: the Redis lock makes the second wait for the first's value", async () => {
     const a = await harness('L1+L2');
     const b = await harness('L1+L2', a);
     const gate = deferred<string>();

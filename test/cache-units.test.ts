@@ -50,7 +50,9 @@ describe('@cached: a bad directive fails at start with the field coordinate', ()
 
   it('refuses @cached on a mutation field, naming it', () => {
     const { schema } = schemaWith('', '@cached(ttl: 10)');
-    expect(() => composeFieldResolvers(schema, { cache: l1Cache(), schemaVersion: 'test', timings: null })).toThrow(/Mutation\.touch.*never cached/);
+    expect(() => composeFieldResolvers(schema, { cache: l1Cache(), schemaVersion: 'test', timings: null })).toThrow(
+      /Mutation\.touch.*never cached/,
+    );
   });
 
   it('compileTagTemplate names the coordinate it was given', () => {
@@ -79,7 +81,11 @@ describe('@cached: a bad directive fails at start with the field coordinate', ()
     for (const config of applied) expect(config.ttl, config.coordinate).toBeGreaterThan(0);
     // Aggregates over the caller's store scope must not be shared between scopes.
     const scopes = Object.fromEntries(applied.map((c) => [c.coordinate, c.scope]));
-    expect(scopes).toMatchObject({ 'Query.revenueMetrics': 'PRIVATE', 'Query.categoryLeaderboard': 'PRIVATE', 'Category.performance': 'PRIVATE' });
+    expect(scopes).toMatchObject({
+      'Query.revenueMetrics': 'PRIVATE',
+      'Query.categoryLeaderboard': 'PRIVATE',
+      'Category.performance': 'PRIVATE',
+    });
   });
 
   it('argument hashing is stable under key order', () => {

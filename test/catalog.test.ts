@@ -32,7 +32,10 @@ interface Connection {
  * `first` edges, full pages while there is more, endCursor = the last edge's cursor, the
  * same totalCount on every page. Returns the ids in order.
  */
-async function walk(first: number, page: (after: string | null) => Promise<Connection>): Promise<{ ids: number[]; pages: number; totalCount: number }> {
+async function walk(
+  first: number,
+  page: (after: string | null) => Promise<Connection>,
+): Promise<{ ids: number[]; pages: number; totalCount: number }> {
   const ids: number[] = [];
   let after: string | null = null;
   let pages = 0;
@@ -65,7 +68,10 @@ async function expectWalk(first: number, expected: number[], page: (after: strin
 function expectBadInput(response: GraphqlResponse<unknown>, message: RegExp): void {
   const error = response.body.errors?.[0];
   expect(error, JSON.stringify(response.body)).toBeDefined();
-  expect({ code: error!.extensions?.code, message: error!.message }).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(message) });
+  expect({ code: error!.extensions?.code, message: error!.message }).toEqual({
+    code: 'BAD_USER_INPUT',
+    message: expect.stringMatching(message),
+  });
 }
 
 const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
@@ -76,10 +82,14 @@ async function ids(query: ReturnType<typeof sql<{ id: number }>>): Promise<numbe
 
 const storesPage = (first: number) => async (after: string | null) =>
   dataOf(await server.request(TStoresPageDocument, { variables: { first, after } })).stores;
-const productsPage = (first: number, filter: { categoryId?: string; search?: string } = {}) => async (after: string | null) =>
-  dataOf(await server.request(TProductsPageDocument, { variables: { first, after, ...filter } })).products;
-const ordersPage = (first: number, filter: { storeId?: string; range?: { from: string; to: string } } = {}) => async (after: string | null) =>
-  dataOf(await server.request(TOrdersPageDocument, { variables: { first, after, ...filter } })).orders;
+const productsPage =
+  (first: number, filter: { categoryId?: string; search?: string } = {}) =>
+  async (after: string | null) =>
+    dataOf(await server.request(TProductsPageDocument, { variables: { first, after, ...filter } })).products;
+const ordersPage =
+  (first: number, filter: { storeId?: string; range?: { from: string; to: string } } = {}) =>
+  async (after: string | null) =>
+    dataOf(await server.request(TOrdersPageDocument, { variables: { first, after, ...filter } })).orders;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -104,7 +114,9 @@ describe('stores', () => {
   it('nodes carry their row', async () => {
     const page = await storesPage(3)(null);
     const rows = await db.selectFrom('stores').selectAll().orderBy('id').limit(3).execute();
-    expect(page.edges.map((e) => e.node)).toEqual(rows.map((r) => ({ id: String(r.id), name: r.name, city: r.city, openedAt: r.opened_at })));
+    expect(page.edges.map((e) => e.node)).toEqual(
+      rows.map((r) => ({ id: String(r.id), name: r.name, city: r.city, openedAt: r.opened_at })),
+    );
   });
 });
 
@@ -129,7 +141,16 @@ describe('products', () => {
     const sample = await db.selectFrom('products').select(['id', 'sku', 'name']).orderBy('id').limit(1).executeTakeFirstOrThrow();
     const word = sample.name.split(' ')[0];
     const skuPrefix = sample.sku.split('-')[0];
-    const searches = [word.toUpperCase(), word.toLowerCase(), skuPrefix.toLowerCase(), sample.sku, `  ${word}  `, '%', '_', 'no such product at all'];
+    const searches = [
+      word.toUpperCase(),
+      word.toLowerCase(),
+      skuPrefix.toLowerCase(),
+      sample.sku,
+      `  ${word}  `,
+      '%',
+      '_',
+      'no such product at all',
+    ];
     for (const search of searches) {
       const needle = search.trim().toLowerCase();
       const expected = await ids(sql<{ id: number }>`
@@ -174,12 +195,22 @@ describe('orders', () => {
   it('without filters: totalCount is every order and the first page the newest', async () => {
     const page = await ordersPage(25)(null);
     const expected = await ids(sql<{ id: number }>`SELECT id FROM orders ORDER BY id DESC LIMIT 25`);
-    const count = await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(page.totalCount).toBe(Number(count.n));
     expect(page.edges.map((e) => Number(e.node.id))).toEqual(expected);
     expect(page.pageInfo.hasNextPage).toBe(true);
-    const totals = await db.selectFrom('orders').select(['id', 'total', 'store_id']).where('id', 'in', expected).orderBy('id', 'desc').execute();
-    expect(page.edges.map((e) => ({ total: e.node.total, store: Number(e.node.store.id) }))).toEqual(totals.map((r) => ({ total: r.total, store: r.store_id })));
+    const totals = await db
+      .selectFrom('orders')
+      .select(['id', 'total', 'store_id'])
+      .where('id', 'in', expected)
+      .orderBy('id', 'desc')
+      .execute();
+    expect(page.edges.map((e) => ({ total: e.node.total, store: Number(e.node.store.id) }))).toEqual(
+      totals.map((r) => ({ total: r.total, store: r.store_id })),
+    );
   });
 });
 
@@ -226,7 +257,13 @@ describe('Customer.orders', () => {
 describe('page arguments', () => {
   let customerId: string;
   beforeAll(async () => {
-    const row = await db.selectFrom('orders').select('customer_id').where('customer_id', 'is not', null).orderBy('id').limit(1).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('orders')
+      .select('customer_id')
+      .where('customer_id', 'is not', null)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     customerId = String(row.customer_id);
   });
 
@@ -242,18 +279,44 @@ describe('page arguments', () => {
   }
 
   it('first: 0 returns no edges but the right totalCount and hasNextPage', async () => {
-    const storeCount = Number((await db.selectFrom('stores').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const storeCount = Number(
+      (
+        await db
+          .selectFrom('stores')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const stores = dataOf(await requests(0, null).stores()).stores;
     expect(stores).toEqual({ totalCount: storeCount, pageInfo: { hasNextPage: true, endCursor: null }, edges: [] });
-    const productCount = Number((await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    expect(dataOf(await requests(0, null).products()).products).toEqual({ totalCount: productCount, pageInfo: { hasNextPage: true, endCursor: null }, edges: [] });
+    const productCount = Number(
+      (
+        await db
+          .selectFrom('products')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect(dataOf(await requests(0, null).products()).products).toEqual({
+      totalCount: productCount,
+      pageInfo: { hasNextPage: true, endCursor: null },
+      edges: [],
+    });
     const orders = dataOf(await requests(0, null).orders()).orders;
     expect(orders.edges).toEqual([]);
     expect(orders.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
     const perCategory = dataOf(await requests(0, null).categoryProducts()).categories;
     for (const category of perCategory) {
-      const count = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).where('category_id', '=', Number(category.id)).executeTakeFirstOrThrow();
-      expect(category.products).toEqual({ totalCount: Number(count.n), pageInfo: { hasNextPage: Number(count.n) > 0, endCursor: null }, edges: [] });
+      const count = await db
+        .selectFrom('products')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('category_id', '=', Number(category.id))
+        .executeTakeFirstOrThrow();
+      expect(category.products).toEqual({
+        totalCount: Number(count.n),
+        pageInfo: { hasNextPage: Number(count.n) > 0, endCursor: null },
+        edges: [],
+      });
     }
     const customer = dataOf(await requests(0, null).customerOrders()).customer!;
     expect(customer.orders.edges).toEqual([]);
@@ -267,7 +330,7 @@ describe('page arguments', () => {
         const response = await request();
         expectBadInput(response, new RegExp(`first must be .*${first}`));
         const data = response.body.data as Record<string, unknown> | null | undefined;
-        expect(data ? Object.values(data)[0] ?? null : null, `${name} first ${first}`).toBeNull();
+        expect(data ? (Object.values(data)[0] ?? null) : null, `${name} first ${first}`).toBeNull();
       }
     }
   });

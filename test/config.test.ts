@@ -104,7 +104,10 @@ describe('loadConfig errors', () => {
     expect(error.problems).toHaveLength(4);
     for (const name of ['PORT', 'REDIS_URL', 'RATE_LIMITS', 'WORKERS']) {
       expect(message).toContain(name);
-      expect(error.problems.some((p) => p.startsWith(`${name}=`)), name).toBe(true);
+      expect(
+        error.problems.some((p) => p.startsWith(`${name}=`)),
+        name,
+      ).toBe(true);
     }
     expect(message).not.toMatch(/\bHOST\b/);
     // The bad values and what would have been accepted.
@@ -167,7 +170,9 @@ describe('job settings (JOB_RETRY, JOB_CONCURRENCY) are checked with the rest of
       JOB_CONCURRENCY: 'reports=3,maintenance=4',
     });
     const policies = kindPolicies(config.JOB_RETRY);
-    JOB_KIND_NAMES.forEach((kind, i) => expect(policies[kind]).toEqual({ ...KIND_POLICIES[kind], attempts: i + 1, backoffMs: (i + 1) * 100 }));
+    JOB_KIND_NAMES.forEach((kind, i) =>
+      expect(policies[kind]).toEqual({ ...KIND_POLICIES[kind], attempts: i + 1, backoffMs: (i + 1) * 100 }),
+    );
     expect(queueConcurrency(config.JOB_CONCURRENCY)).toEqual({ reports: 3, maintenance: 4 });
     // One list of names: the runtime's policies cover exactly the names config.ts accepts.
     expect(Object.keys(KIND_POLICIES).sort()).toEqual([...JOB_KIND_NAMES].sort());
@@ -207,7 +212,10 @@ describe('browser settings: CORS_ORIGINS (alias WS_ALLOWED_ORIGINS), LANDING_PAG
   });
 
   it('parses exact origins and patterns, `*` and `none`; matching follows scheme, host and port', () => {
-    const patterns = loadConfig({ CORS_ORIGINS: 'https://app.example.org, *.example.com,http://localhost:3000', NODE_ENV: 'production' }).CORS_ORIGINS;
+    const patterns = loadConfig({
+      CORS_ORIGINS: 'https://app.example.org, *.example.com,http://localhost:3000',
+      NODE_ENV: 'production',
+    }).CORS_ORIGINS;
     const allowed = (origin: string) => originAllowed(origin, patterns);
     expect(allowed('https://app.example.org')).toBe(true);
     expect(allowed('http://app.example.org')).toBe(false);
@@ -224,7 +232,10 @@ describe('browser settings: CORS_ORIGINS (alias WS_ALLOWED_ORIGINS), LANDING_PAG
   });
 
   it('names every bad origin pattern', () => {
-    const error = configErrorOf({ CORS_ORIGINS: 'https://ok.example, https://app.example.com/, ftp://files.example, *.com, https://exa mple.com, http://x.example:99999' });
+    const error = configErrorOf({
+      CORS_ORIGINS:
+        'https://ok.example, https://app.example.com/, ftp://files.example, *.com, https://exa mple.com, http://x.example:99999',
+    });
     expect(error.problems.every((p) => p.startsWith('CORS_ORIGINS='))).toBe(true);
     for (const bad of ['https://app.example.com/', 'ftp://files.example', '*.com', 'https://exa mple.com', 'http://x.example:99999']) {
       expect(error.message, bad).toContain(`"${bad}"`);

@@ -40,7 +40,12 @@ function send(method: 'GET' | 'POST', variables: Record<string, unknown>, accept
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], vary: res.headers.vary, body: Buffer.concat(chunks).toString() }),
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          vary: res.headers.vary,
+          body: Buffer.concat(chunks).toString(),
+        }),
       );
       res.on('error', reject);
     });

@@ -75,8 +75,16 @@ const schema: GraphQLSchema = buildSchema(readFileSync(new URL('../schema.graphq
 async function startSide(executor: Executor): Promise<Side> {
   const server = await startTestServer({ env: { ...ENV, EXECUTOR: executor } });
   // Cold and separate: no Redis (L1 only, nothing shared), the executor asked for.
-  expect({ redis: server.app.services.config.REDIS_URL, executor: server.app.services.config.EXECUTOR }).toEqual({ redis: undefined, executor });
-  const side: Side = { executor, server, keys: { admin: server.adminKey, viewer: null, ingest: null, scoped: null, anonymous: null, unknown: 'gp_not_a_key_0000000000000000' }, state: {} };
+  expect({ redis: server.app.services.config.REDIS_URL, executor: server.app.services.config.EXECUTOR }).toEqual({
+    redis: undefined,
+    executor,
+  });
+  const side: Side = {
+    executor,
+    server,
+    keys: { admin: server.adminKey, viewer: null, ingest: null, scoped: null, anonymous: null, unknown: 'gp_not_a_key_0000000000000000' },
+    state: {},
+  };
   const create = async (name: string, role: string, storeIds?: string[]) => {
     const response = await server.request<{ createApiKey: { id: string; key: string } }>(
       'mutation Key($name: String!, $role: Role!, $storeIds: [ID!]) { createApiKey(name: $name, role: $role, storeIds: $storeIds) { id key } }',
@@ -130,7 +138,10 @@ const NOT_RUN: Record<string, string> = {
 const usedOperations = new Set<string>();
 const counters = new Map<string, number>();
 
-function op(name: string, options: Omit<Step, 'label' | 'group' | 'query' | 'operationName'> & { label?: string; group?: Step['group'] } = {}): Step {
+function op(
+  name: string,
+  options: Omit<Step, 'label' | 'group' | 'query' | 'operationName'> & { label?: string; group?: Step['group'] } = {},
+): Step {
   const operation = OPERATIONS.get(name);
   if (!operation) throw new Error(`No operation ${name} in test/operations (run npm run codegen?)`);
   usedOperations.add(name);
@@ -159,8 +170,23 @@ const stocked = (side: Side) => side.state.stocked as string;
 const JOB_TIMES = ['createdAt', 'startedAt', 'finishedAt'];
 
 const EVENTS = [
-  { id: 'diff-1', storeId: '1', type: 'VISIT', occurredAt: ONE_HOUR_AGO, sessionId: 'ds-1', properties: { path: '/', tags: ['a', 1, null, true], nested: { x: 1.5 } } },
-  { id: 'diff-2', storeId: '1', type: 'PAGE_VIEW', occurredAt: ONE_HOUR_AGO, sessionId: 'ds-1', customerId: '1', properties: 'a string is JSON too' },
+  {
+    id: 'diff-1',
+    storeId: '1',
+    type: 'VISIT',
+    occurredAt: ONE_HOUR_AGO,
+    sessionId: 'ds-1',
+    properties: { path: '/', tags: ['a', 1, null, true], nested: { x: 1.5 } },
+  },
+  {
+    id: 'diff-2',
+    storeId: '1',
+    type: 'PAGE_VIEW',
+    occurredAt: ONE_HOUR_AGO,
+    sessionId: 'ds-1',
+    customerId: '1',
+    properties: 'a string is JSON too',
+  },
   { id: 'diff-3', storeId: '1', type: 'ADD_TO_CART', occurredAt: ONE_HOUR_AGO, sessionId: 'ds-1', properties: null },
   { id: 'diff-4', storeId: '1', type: 'CHECKOUT', occurredAt: ONE_HOUR_AGO, sessionId: 'ds-1', properties: [1, 2, 3] },
   { id: 'diff-5', storeId: '999999', type: 'VISIT', occurredAt: ONE_HOUR_AGO },
@@ -175,10 +201,16 @@ function operationSteps(): Step[] {
     op('Catalog', { variables: { first: 5 } }),
     op('Catalog', { variables: { first: 3, search: 'a' } }),
     op('Catalog', { variables: { first: 2, categoryId: '1' } }),
-    op('TProductsPage', { variables: { first: 3 }, remember: (side, body) => (side.state.productsCursor = body.data?.products.pageInfo.endCursor) }),
+    op('TProductsPage', {
+      variables: { first: 3 },
+      remember: (side, body) => (side.state.productsCursor = body.data?.products.pageInfo.endCursor),
+    }),
     op('TProductsPage', { variables: (side) => ({ first: 3, after: side.state.productsCursor }) }),
     op('TProductsPage', { variables: { first: 2, categoryId: '2', search: 'e' } }),
-    op('TStoresPage', { variables: { first: 2 }, remember: (side, body) => (side.state.storesCursor = body.data?.stores.pageInfo.endCursor) }),
+    op('TStoresPage', {
+      variables: { first: 2 },
+      remember: (side, body) => (side.state.storesCursor = body.data?.stores.pageInfo.endCursor),
+    }),
     op('TStoresPage', { variables: (side) => ({ first: 2, after: side.state.storesCursor }) }),
     op('StoreDashboard', { variables: { first: 3, range: R30 } }),
     op('StoreCard', { variables: { id: '1', range: R30 } }),
@@ -187,7 +219,17 @@ function operationSteps(): Step[] {
     op('StoreAnalytics', { variables: { id: '1', range: R7 } }),
     // Variable defaults ($granularity = WEEK, $skipFunnel = false, $status = ALL) and an omitted $limit.
     op('DiffStoreEverything', { variables: storeEverything({}) }),
-    op('DiffStoreEverything', { variables: storeEverything({ id: '2', range: CLOSED, granularity: 'MONTH', withDetails: false, skipFunnel: true, status: 'LOW', limit: 2 }) }),
+    op('DiffStoreEverything', {
+      variables: storeEverything({
+        id: '2',
+        range: CLOSED,
+        granularity: 'MONTH',
+        withDetails: false,
+        skipFunnel: true,
+        status: 'LOW',
+        limit: 2,
+      }),
+    }),
     op('DiffStoreEverything', { variables: storeEverything({ id: '3', granularity: 'DAY', status: 'OK', limit: 1 }) }),
     op('DiffStoreEverything', { variables: storeEverything({ id: '999999' }) }),
     op('DiffStoreEverything', { as: 'scoped', variables: storeEverything({}) }),
@@ -203,9 +245,16 @@ function operationSteps(): Step[] {
     op('TStoreInventory', { variables: { id: '2', status: 'ALL', first: 100 } }),
     op('ProductDetails', { variables: { id: '1', range: R30, storeId: '1' } }),
     op('TProductAnalytics', { variables: { id: '2', range: CLOSED, storeId: '2' } }),
-    op('DiffCatalogAnalytics', { variables: { productId: '3', customerId: '1', range: R30, storeId: '1', storeIds: ['1', '3'], granularity: 'WEEK' } }),
-    op('DiffCatalogAnalytics', { variables: { productId: '4', customerId: '7', range: CLOSED, storeId: '2', granularity: 'MONTH', limit: 1 } }),
-    op('DiffCatalogAnalytics', { as: 'scoped', variables: { productId: '5', customerId: '3', range: R7, storeId: '1', granularity: 'DAY' } }),
+    op('DiffCatalogAnalytics', {
+      variables: { productId: '3', customerId: '1', range: R30, storeId: '1', storeIds: ['1', '3'], granularity: 'WEEK' },
+    }),
+    op('DiffCatalogAnalytics', {
+      variables: { productId: '4', customerId: '7', range: CLOSED, storeId: '2', granularity: 'MONTH', limit: 1 },
+    }),
+    op('DiffCatalogAnalytics', {
+      as: 'scoped',
+      variables: { productId: '5', customerId: '3', range: R7, storeId: '1', granularity: 'DAY' },
+    }),
     op('TProductsAnalytics', { variables: { range: R7, storeId: '2' } }),
     op('TCategoryPerformance', { variables: { range: CLOSED } }),
     op('CategoryLeaderboard', { variables: { range: R30, limit: 3 } }),
@@ -220,11 +269,17 @@ function operationSteps(): Step[] {
     // An Int where an ID is expected: coerced to "5".
     op('CustomerDetails', { variables: { id: 5, first: 1 } }),
     op('TCustomerValue', { variables: { id: '2' } }),
-    op('TCustomerOrdersPage', { variables: { id: '1', first: 2 }, remember: (side, body) => (side.state.customerCursor = body.data?.customer.orders.pageInfo.endCursor) }),
+    op('TCustomerOrdersPage', {
+      variables: { id: '1', first: 2 },
+      remember: (side, body) => (side.state.customerCursor = body.data?.customer.orders.pageInfo.endCursor),
+    }),
     op('TCustomerOrdersPage', { variables: (side) => ({ id: '1', first: 2, after: side.state.customerCursor }) }),
     op('OrdersWithRelations', { variables: { first: 10 } }),
     op('OrdersWithRelations', { variables: { first: 5, storeId: '2' } }),
-    op('TOrdersPage', { variables: { first: 5, storeId: '1', range: R30 }, remember: (side, body) => (side.state.ordersCursor = body.data?.orders.pageInfo.endCursor) }),
+    op('TOrdersPage', {
+      variables: { first: 5, storeId: '1', range: R30 },
+      remember: (side, body) => (side.state.ordersCursor = body.data?.orders.pageInfo.endCursor),
+    }),
     op('TOrdersPage', { variables: (side) => ({ first: 5, storeId: '1', range: R30, after: side.state.ordersCursor }) }),
     op('DiffOrders'),
     op('DiffOrders', { variables: { storeId: '3', range: CLOSED, first: 3, withItems: false } }),
@@ -237,18 +292,51 @@ function operationSteps(): Step[] {
     op('DiffMetricsStable'),
     op('MetricsSnapshot', { variables: { top: 100, orderBy: 'COUNT_DESC', slowLimit: 5 }, metrics: true }),
     // One document, two operations: the executor runs the one named.
-    text('two operations: B', 'features', 'query A { categories { id } } query B { stores(first: 1) { totalCount edges { node { id } } } }', { operationName: 'B' }),
-    text('two operations: A', 'features', 'query A { categories { id } } query B { stores(first: 1) { totalCount edges { node { id } } } }', { operationName: 'A' }),
+    text(
+      'two operations: B',
+      'features',
+      'query A { categories { id } } query B { stores(first: 1) { totalCount edges { node { id } } } }',
+      { operationName: 'B' },
+    ),
+    text(
+      'two operations: A',
+      'features',
+      'query A { categories { id } } query B { stores(first: 1) { totalCount edges { node { id } } } }',
+      { operationName: 'A' },
+    ),
     text('typename only', 'features', '{ __typename }'),
-    text('literal arguments, enum literals', 'features', `{ store(id: "2") { revenue(range: ${rangeLiteral}, granularity: WEEK) { total points { period } } inventory(status: OUT) { onHand } } }`),
+    text(
+      'literal arguments, enum literals',
+      'features',
+      `{ store(id: "2") { revenue(range: ${rangeLiteral}, granularity: WEEK) { total points { period } } inventory(status: OUT) { onHand } } }`,
+    ),
     text('repeated field merged, alias of the same field', 'features', '{ categories { id id name } again: categories { id } }'),
 
     // Writes: the same on both databases, so later reads must still agree.
     // OrderInput's channel (IN_STORE) and placedAt (now) are omitted.
-    op('RecordOrder', { variables: (side) => ({ input: { storeId: '1', customerId: '1', items: [{ productId: stocked(side), quantity: 2 }] } }), recent: ['placedAt'] }),
-    op('TRecordOrder', { variables: { input: { storeId: '2', placedAt: TWO_HOURS_AGO, channel: 'ONLINE', items: [{ productId: '2', quantity: 1 }, { productId: '3', quantity: 4 }] } } }),
+    op('RecordOrder', {
+      variables: (side) => ({ input: { storeId: '1', customerId: '1', items: [{ productId: stocked(side), quantity: 2 }] } }),
+      recent: ['placedAt'],
+    }),
+    op('TRecordOrder', {
+      variables: {
+        input: {
+          storeId: '2',
+          placedAt: TWO_HOURS_AGO,
+          channel: 'ONLINE',
+          items: [
+            { productId: '2', quantity: 1 },
+            { productId: '3', quantity: 4 },
+          ],
+        },
+      },
+    }),
     // A closed day (pulls the aggregate watermark back); one object where a list is expected.
-    op('DiffRecordOrder', { variables: { input: { storeId: '3', customerId: '2', placedAt: CLOSED_DAY_NOON, channel: 'DELIVERY', items: { productId: '4', quantity: 1 } } } }),
+    op('DiffRecordOrder', {
+      variables: {
+        input: { storeId: '3', customerId: '2', placedAt: CLOSED_DAY_NOON, channel: 'DELIVERY', items: { productId: '4', quantity: 1 } },
+      },
+    }),
     op('AdjustInventory', { variables: (side) => ({ storeId: '1', productId: stocked(side), delta: 5 }) }),
     op('TAdjustInventory', { variables: (side) => ({ storeId: '1', productId: stocked(side), delta: -1 }) }),
     op('DiffTwoWrites', { variables: (side) => ({ storeId: '1', productId: stocked(side) }) }),
@@ -265,17 +353,29 @@ function operationSteps(): Step[] {
     op('DiffInvalidateCache', { variables: { tags: ['stores', 'catalog'] } }),
     op('DiffInvalidateCache', { variables: { tags: 'store:1' } }),
     op('StoreDashboard', { variables: { first: 3, range: R30 } }),
-    op('CreateApiKey', { variables: { name: 'differential made', role: 'VIEWER' }, secret: ['key'], remember: (side, body) => (side.state.madeKeyId = body.data?.createApiKey.id) }),
+    op('CreateApiKey', {
+      variables: { name: 'differential made', role: 'VIEWER' },
+      secret: ['key'],
+      remember: (side, body) => (side.state.madeKeyId = body.data?.createApiKey.id),
+    }),
     op('TCreateApiKey', { variables: { name: 'differential ingest 1-2', role: 'INGEST', storeIds: ['1', '2'] }, secret: ['key'] }),
     op('RevokeApiKey', { variables: (side) => ({ id: side.state.madeKeyId }) }),
     op('RevokeApiKey', { variables: (side) => ({ id: side.state.madeKeyId }) }),
 
     // Jobs (no workers run here: jobs stay waiting).
-    op('GenerateReport', { variables: { kind: 'DAILY_SALES', range: R7, storeIds: ['1'] }, recent: JOB_TIMES, remember: (side, body) => (side.state.reportJob = body.data?.generateReport.id) }),
+    op('GenerateReport', {
+      variables: { kind: 'DAILY_SALES', range: R7, storeIds: ['1'] },
+      recent: JOB_TIMES,
+      remember: (side, body) => (side.state.reportJob = body.data?.generateReport.id),
+    }),
     op('GenerateReport', { variables: { kind: 'DAILY_SALES', range: R7, storeIds: ['1'] }, recent: JOB_TIMES }),
     op('GenerateReport', { variables: { kind: 'INVENTORY', range: CLOSED }, recent: JOB_TIMES }),
     op('RefreshAggregates', { recent: JOB_TIMES }),
-    op('WarmCacheJob', { variables: { range: R7, storeIds: ['2'] }, recent: JOB_TIMES, remember: (side, body) => (side.state.warmJob = body.data?.warmCache.id) }),
+    op('WarmCacheJob', {
+      variables: { range: R7, storeIds: ['2'] },
+      recent: JOB_TIMES,
+      remember: (side, body) => (side.state.warmJob = body.data?.warmCache.id),
+    }),
     op('WarmCacheJob', { recent: JOB_TIMES }),
     op('JobById', { variables: (side) => ({ id: side.state.reportJob }), recent: JOB_TIMES }),
     op('JobById', { variables: { id: 'no-such-job' } }),
@@ -301,7 +401,12 @@ function errorSteps(): Step[] {
     // Forbidden roles (FORBIDDEN): whole answer null at a non-null root, one null at a nullable one.
     op('MetricsSnapshot', { group: g, as: 'viewer', variables: {}, label: 'VIEWER reads metrics' }),
     op('DiffForbiddenNullable', { group: g, as: 'viewer', label: 'VIEWER reads a nullable ADMIN field' }),
-    op('RecordOrder', { group: g, as: 'viewer', label: 'VIEWER records an order', variables: { input: { storeId: '1', items: [{ productId: '1', quantity: 1 }] } } }),
+    op('RecordOrder', {
+      group: g,
+      as: 'viewer',
+      label: 'VIEWER records an order',
+      variables: { input: { storeId: '1', items: [{ productId: '1', quantity: 1 }] } },
+    }),
     text('VIEWER resets metrics', g, 'mutation { resetMetrics }', { as: 'viewer' }),
     op('TStoresPage', { group: g, as: 'ingest', label: 'INGEST reads stores', variables: { first: 2 } }),
     op('RevenueMetrics', { group: g, as: 'scoped', label: 'store-1 key asks store 2', variables: { range: R7, storeIds: ['2'] } }),
@@ -329,17 +434,35 @@ function errorSteps(): Step[] {
     text('empty storeIds', g, 'mutation { createApiKey(name: "x", role: VIEWER, storeIds: []) { id } }'),
     text('no events', g, 'mutation { ingestEvents(events: []) { accepted } }'),
     text('delta zero', g, 'mutation { adjustInventory(storeId: "1", productId: "1", delta: 0) { onHand } }'),
-    text('stock below zero', g, 'mutation A($p: ID!) { adjustInventory(storeId: "1", productId: $p, delta: -999999) { onHand } }', { variables: (side) => ({ p: stocked(side) }) }),
-    text('order in the future', g, `mutation { recordOrder(input: {storeId: "1", placedAt: "2099-01-01T00:00:00Z", items: [{productId: "1", quantity: 1}]}) { id } }`),
+    text('stock below zero', g, 'mutation A($p: ID!) { adjustInventory(storeId: "1", productId: $p, delta: -999999) { onHand } }', {
+      variables: (side) => ({ p: stocked(side) }),
+    }),
+    text(
+      'order in the future',
+      g,
+      `mutation { recordOrder(input: {storeId: "1", placedAt: "2099-01-01T00:00:00Z", items: [{productId: "1", quantity: 1}]}) { id } }`,
+    ),
     text('quantity zero', g, 'mutation { recordOrder(input: {storeId: "1", items: [{productId: "1", quantity: 0}]}) { id } }'),
     text('range backwards (literal)', g, `{ revenueMetrics(range: {from: "2024-02-01", to: "2024-01-01"}) { total } }`),
     text('range too long (literal)', g, `{ revenueMetrics(range: {from: "2020-01-01", to: "2022-12-31"}) { total } }`),
     text('literal not a calendar day', g, `{ revenueMetrics(range: {from: "2024-02-30", to: "2024-03-01"}) { total } }`),
     // Unknown ids (NOT_FOUND where a write or a lookup names them).
     text('unknown store in a write', g, 'mutation { adjustInventory(storeId: "999999", productId: "1", delta: 1) { onHand } }'),
-    text('unknown product in an order', g, 'mutation { recordOrder(input: {storeId: "1", items: [{productId: "999999", quantity: 1}]}) { id } }'),
-    text('unknown customer in an order', g, 'mutation { recordOrder(input: {storeId: "1", customerId: "999999", items: [{productId: "1", quantity: 1}]}) { id } }'),
-    text('unknown store in a report', g, `mutation { generateReport(kind: DAILY_SALES, range: ${rangeLiteral}, storeIds: ["999999"]) { id } }`),
+    text(
+      'unknown product in an order',
+      g,
+      'mutation { recordOrder(input: {storeId: "1", items: [{productId: "999999", quantity: 1}]}) { id } }',
+    ),
+    text(
+      'unknown customer in an order',
+      g,
+      'mutation { recordOrder(input: {storeId: "1", customerId: "999999", items: [{productId: "1", quantity: 1}]}) { id } }',
+    ),
+    text(
+      'unknown store in a report',
+      g,
+      `mutation { generateReport(kind: DAILY_SALES, range: ${rangeLiteral}, storeIds: ["999999"]) { id } }`,
+    ),
     text('unknown store in warmCache', g, 'mutation { warmCache(storeIds: ["999999"]) { id } }'),
     text('unknown store in a key', g, 'mutation { createApiKey(name: "x", role: VIEWER, storeIds: ["999999"]) { id } }'),
     op('RevokeApiKey', { group: g, label: 'revoke an unknown key', variables: { id: '999999' } }),
@@ -352,7 +475,9 @@ function errorSteps(): Step[] {
     text('unknown operation name', g, 'query A { categories { id } }', { operationName: 'Nope' }),
     // Nothing may run: before the fix in CompiledExecution the jit server ran the document's only
     // operation (here a write) and then answered 500.
-    text('unknown operation name, a mutation', g, 'mutation A { createApiKey(name: "must not exist", role: VIEWER) { id } }', { operationName: 'Nope' }),
+    text('unknown operation name, a mutation', g, 'mutation A { createApiKey(name: "must not exist", role: VIEWER) { id } }', {
+      operationName: 'Nope',
+    }),
     text('empty operation name', g, 'query A { categories { id } }', { operationName: '' }),
     text('subscription over HTTP', g, 'subscription { jobEvents { jobId } }'),
     text('mutation with no key', g, 'mutation { resetMetrics }', { as: 'anonymous' }),
@@ -374,7 +499,11 @@ function variableSteps(): Step[] {
     op('RevenueMetrics', { group: g, label: 'unknown enum value', variables: { range: R7, granularity: 'YEAR' } }),
     op('RevenueMetrics', { group: g, label: 'null in a list of non-null', variables: { range: R7, storeIds: ['1', null] } }),
     op('RevenueMetrics', { group: g, label: 'object where an ID is expected', variables: { range: R7, storeIds: [{ id: 1 }] } }),
-    op('RevenueMetrics', { group: g, label: 'several bad variables at once', variables: { range: { from: 'x', to: 'y' }, granularity: 7, storeIds: [true] } }),
+    op('RevenueMetrics', {
+      group: g,
+      label: 'several bad variables at once',
+      variables: { range: { from: 'x', to: 'y' }, granularity: 7, storeIds: [true] },
+    }),
     op('TStoresPage', { group: g, label: 'string where an Int is expected', variables: { first: '10' } }),
     op('TStoresPage', { group: g, label: 'float where an Int is expected', variables: { first: 1.5 } }),
     op('TStoresPage', { group: g, label: 'Int out of range', variables: { first: -(2 ** 31) - 1 } }),
@@ -382,26 +511,73 @@ function variableSteps(): Step[] {
     op('CustomerDetails', { group: g, label: 'boolean where an ID is expected', variables: { id: true } }),
     op('CustomerDetails', { group: g, label: 'float where an ID is expected', variables: { id: 1.5 } }),
     op('TStoreInventory', { group: g, label: 'enum value in lower case', variables: { id: '1', status: 'low', first: 3 } }),
-    op('DiffStoreEverything', { group: g, label: 'string where a Boolean is expected', variables: { id: '1', range: R7, week: R7, withDetails: 'yes' } }),
+    op('DiffStoreEverything', {
+      group: g,
+      label: 'string where a Boolean is expected',
+      variables: { id: '1', range: R7, week: R7, withDetails: 'yes' },
+    }),
     op('CreateApiKey', { group: g, label: 'unknown role', variables: { name: 'x', role: 'ROOT' } }),
     op('GenerateReport', { group: g, label: 'unknown report kind', variables: { kind: 'WEEKLY', range: R7 } }),
     op('TRecordOrder', { group: g, label: 'input object without a required list', variables: order({ storeId: '1' }) }),
-    op('TRecordOrder', { group: g, label: 'list item without a required field', variables: order({ storeId: '1', items: [{ productId: '1' }] }) }),
-    op('TRecordOrder', { group: g, label: 'bad enum inside an input', variables: order({ storeId: '1', channel: 'TELEPATHY', items: [{ productId: '1', quantity: 1 }] }) }),
-    op('TRecordOrder', { group: g, label: 'explicit null for a non-null field with a default', variables: order({ storeId: '1', channel: null, items: [{ productId: '1', quantity: 1 }] }) }),
-    op('TRecordOrder', { group: g, label: 'bad DateTime', variables: order({ storeId: '1', placedAt: 'yesterday', items: [{ productId: '1', quantity: 1 }] }) }),
-    op('TRecordOrder', { group: g, label: 'DateTime without a zone', variables: order({ storeId: '1', placedAt: '2026-01-01T10:00:00', items: [{ productId: '1', quantity: 1 }] }) }),
-    op('TRecordOrder', { group: g, label: 'quantity as a string', variables: order({ storeId: '1', items: [{ productId: '1', quantity: '2' }] }) }),
-    op('IngestEvents', { group: g, label: 'bad DateTime in a list item', variables: { events: [{ id: 'v-1', storeId: '1', type: 'VISIT', occurredAt: 'nope' }] } }),
-    op('IngestEvents', { group: g, label: 'bad enum in the second list item', variables: { events: [EVENTS[0], { ...EVENTS[1], type: 'BUY' }] } }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'list item without a required field',
+      variables: order({ storeId: '1', items: [{ productId: '1' }] }),
+    }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'bad enum inside an input',
+      variables: order({ storeId: '1', channel: 'TELEPATHY', items: [{ productId: '1', quantity: 1 }] }),
+    }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'explicit null for a non-null field with a default',
+      variables: order({ storeId: '1', channel: null, items: [{ productId: '1', quantity: 1 }] }),
+    }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'bad DateTime',
+      variables: order({ storeId: '1', placedAt: 'yesterday', items: [{ productId: '1', quantity: 1 }] }),
+    }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'DateTime without a zone',
+      variables: order({ storeId: '1', placedAt: '2026-01-01T10:00:00', items: [{ productId: '1', quantity: 1 }] }),
+    }),
+    op('TRecordOrder', {
+      group: g,
+      label: 'quantity as a string',
+      variables: order({ storeId: '1', items: [{ productId: '1', quantity: '2' }] }),
+    }),
+    op('IngestEvents', {
+      group: g,
+      label: 'bad DateTime in a list item',
+      variables: { events: [{ id: 'v-1', storeId: '1', type: 'VISIT', occurredAt: 'nope' }] },
+    }),
+    op('IngestEvents', {
+      group: g,
+      label: 'bad enum in the second list item',
+      variables: { events: [EVENTS[0], { ...EVENTS[1], type: 'BUY' }] },
+    }),
     op('IngestEvents', { group: g, label: 'null list', variables: { events: null } }),
     op('AdjustInventory', { group: g, label: 'Int given as a numeric string ID', variables: { storeId: 1, productId: '1', delta: '5' } }),
-    text('variables not an object', g, 'query Q($first: Int) { stores(first: $first) { totalCount } }', { variables: [1] as unknown as Vars }),
-    text('undeclared variable given', g, 'query Q($first: Int) { stores(first: $first) { totalCount } }', { variables: { first: 1, extra: 'ignored' } }),
-    text('@include with a bad variable', g, 'query Q($on: Boolean!) { categories @include(if: $on) { id } }', { variables: { on: 'sometimes' } }),
-    text('@include and @skip on variables', g, 'query Q($on: Boolean!, $off: Boolean!) { a: categories @include(if: $on) { id } b: categories @skip(if: $off) { name } c: categories @include(if: $off) { id } }', {
-      variables: { on: true, off: false },
+    text('variables not an object', g, 'query Q($first: Int) { stores(first: $first) { totalCount } }', {
+      variables: [1] as unknown as Vars,
     }),
+    text('undeclared variable given', g, 'query Q($first: Int) { stores(first: $first) { totalCount } }', {
+      variables: { first: 1, extra: 'ignored' },
+    }),
+    text('@include with a bad variable', g, 'query Q($on: Boolean!) { categories @include(if: $on) { id } }', {
+      variables: { on: 'sometimes' },
+    }),
+    text(
+      '@include and @skip on variables',
+      g,
+      'query Q($on: Boolean!, $off: Boolean!) { a: categories @include(if: $on) { id } b: categories @skip(if: $off) { name } c: categories @include(if: $off) { id } }',
+      {
+        variables: { on: true, off: false },
+      },
+    ),
   ];
 }
 
@@ -412,41 +588,97 @@ function attackSteps(): Step[] {
     const key = side.keys[init.key ?? 'viewer'];
     return fetch(side.server.url + (init.path ?? ''), {
       ...init,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        'content-type': 'application/json',
+        ...(init.headers as Record<string, string>),
+      },
     });
   };
   const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: categories { id }`).join(' ');
   const directives = Array.from({ length: 6 }, () => '@include(if: true)').join(' ');
   return [
-    text('deep nesting', g, `{ stores { edges { node { topProducts(range: ${rangeLiteral}) { product { category { products { edges { node { category { name } } } } } } } } } } }`, { as: 'viewer' }),
+    text(
+      'deep nesting',
+      g,
+      `{ stores { edges { node { topProducts(range: ${rangeLiteral}) { product { category { products { edges { node { category { name } } } } } } } } } } }`,
+      { as: 'viewer' },
+    ),
     text('alias bomb', g, `{ ${aliases} }`, { as: 'viewer' }),
-    text('30 aliases (the limit)', g, `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: categories { id }`).join(' ')} }`, { as: 'viewer' }),
+    text('30 aliases (the limit)', g, `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: categories { id }`).join(' ')} }`, {
+      as: 'viewer',
+    }),
     text('2,000 duplicate fields', g, `{ categories { ${'id '.repeat(2000)} } }`, { as: 'viewer' }),
     text('more tokens than allowed', g, `{ categories { ${'id name '.repeat(1600)} } }`, { as: 'viewer' }),
-    text('circular fragments', g, 'query { categories { ...A } } fragment A on Category { products { edges { node { category { ...B } } } } } fragment B on Category { ...A }', { as: 'viewer' }),
+    text(
+      'circular fragments',
+      g,
+      'query { categories { ...A } } fragment A on Category { products { edges { node { category { ...B } } } } } fragment B on Category { ...A }',
+      { as: 'viewer' },
+    ),
     text('a huge first', g, '{ stores(first: 100000) { totalCount } }', { as: 'viewer' }),
-    text('a huge first through a variable', g, 'query Q($n: Int) { stores(first: $n) { totalCount } }', { as: 'viewer', variables: { n: 100000 } }),
-    text('nested page-size multipliers', g, `{ stores(first: 100) { edges { node { topProducts(range: ${rangeLiteral}, limit: 100) { product { category { products(first: 100) { totalCount } } } } } } } }`, { as: 'viewer' }),
+    text('a huge first through a variable', g, 'query Q($n: Int) { stores(first: $n) { totalCount } }', {
+      as: 'viewer',
+      variables: { n: 100000 },
+    }),
+    text(
+      'nested page-size multipliers',
+      g,
+      `{ stores(first: 100) { edges { node { topProducts(range: ${rangeLiteral}, limit: 100) { product { category { products(first: 100) { totalCount } } } } } } } }`,
+      { as: 'viewer' },
+    ),
     text('directive overload', g, `{ categories ${directives} { id } }`, { as: 'viewer' }),
     text('range of more than 731 days', g, `{ revenueMetrics(range: {from: "2020-01-01", to: "2022-12-31"}) { total } }`, { as: 'viewer' }),
-    text('range ending before it starts', g, `{ revenueMetrics(range: {from: "2024-02-01", to: "2024-01-01"}) { total } }`, { as: 'viewer' }),
-    text('an accepted operation reports its cost', g, `{ stores(first: 3) { edges { node { revenue(range: ${rangeLiteral}) { total } } } } }`, { as: 'viewer' }),
+    text('range ending before it starts', g, `{ revenueMetrics(range: {from: "2024-02-01", to: "2024-01-01"}) { total } }`, {
+      as: 'viewer',
+    }),
+    text(
+      'an accepted operation reports its cost',
+      g,
+      `{ stores(first: 3) { edges { node { revenue(range: ${rangeLiteral}) { total } } } } }`,
+      { as: 'viewer' },
+    ),
     text('introspection as VIEWER (development)', g, '{ __schema { queryType { name } } }', { as: 'viewer' }),
-    { label: 'body over 1 MB', group: g, raw: raw({ method: 'POST', body: JSON.stringify({ query: '{ categories { id } }', padding: 'x'.repeat(1_100_000) }) }) },
-    { label: 'batched array', group: g, raw: raw({ method: 'POST', body: JSON.stringify([{ query: '{ categories { id } }' }, { query: '{ categories { id } }' }]) }) },
-    { label: 'mutation over GET', group: g, raw: raw({ method: 'GET', path: `?query=${encodeURIComponent('mutation { invalidateCache(tags: ["x"]) }')}` }) },
+    {
+      label: 'body over 1 MB',
+      group: g,
+      raw: raw({ method: 'POST', body: JSON.stringify({ query: '{ categories { id } }', padding: 'x'.repeat(1_100_000) }) }),
+    },
+    {
+      label: 'batched array',
+      group: g,
+      raw: raw({ method: 'POST', body: JSON.stringify([{ query: '{ categories { id } }' }, { query: '{ categories { id } }' }]) }),
+    },
+    {
+      label: 'mutation over GET',
+      group: g,
+      raw: raw({ method: 'GET', path: `?query=${encodeURIComponent('mutation { invalidateCache(tags: ["x"]) }')}` }),
+    },
     { label: 'query over GET', group: g, raw: raw({ method: 'GET', path: `?query=${encodeURIComponent('{ categories { id name } }')}` }) },
-    { label: 'CSRF: simple content type', group: g, raw: (side) => fetch(side.server.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ categories { id } }"}' }) },
+    {
+      label: 'CSRF: simple content type',
+      group: g,
+      raw: (side) =>
+        fetch(side.server.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ categories { id } }"}' }),
+    },
     { label: 'body not JSON', group: g, raw: raw({ method: 'POST', body: '{"query": ' }) },
     { label: 'no query', group: g, raw: raw({ method: 'POST', body: JSON.stringify({ variables: {} }) }) },
-    { label: 'no key at all', group: g, raw: raw({ method: 'POST', key: 'anonymous', body: JSON.stringify({ query: '{ categories { id } }' }) }) },
+    {
+      label: 'no key at all',
+      group: g,
+      raw: raw({ method: 'POST', key: 'anonymous', body: JSON.stringify({ query: '{ categories { id } }' }) }),
+    },
   ];
 }
 
 /** The ```graphql examples of README.md, extracted as they stand. */
 function readmeSteps(): { steps: Step[]; skipped: string[] } {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const fences = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2], end: (m.index ?? 0) + m[0].length }));
+  const fences = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
+    lang: m[1],
+    body: m[2],
+    end: (m.index ?? 0) + m[0].length,
+  }));
   const steps: Step[] = [];
   const skipped: string[] = [];
   fences.forEach((fence, index) => {
@@ -469,7 +701,8 @@ function readmeSteps(): { steps: Step[]; skipped: string[] } {
     if (next?.lang === 'json' && readme.slice(fence.end, readme.indexOf('```', fence.end)).trim() === '') {
       try {
         const value = JSON.parse(next.body) as Vars;
-        if (value && typeof value === 'object' && !('data' in value) && !('errors' in value)) variables = (value.variables as Vars) ?? value;
+        if (value && typeof value === 'object' && !('data' in value) && !('errors' in value))
+          variables = (value.variables as Vars) ?? value;
       } catch {
         /* not variables */
       }
@@ -535,7 +768,8 @@ function normalise(step: Step, body: any): any {
     out.errors = out.errors.map((error: any) => {
       const extensions = error?.extensions;
       // 1. requestId: a fresh random id per request (X-Request-Id), present on both sides.
-      if (extensions && typeof extensions.requestId === 'string') return { ...error, extensions: { ...extensions, requestId: '<request id>' } };
+      if (extensions && typeof extensions.requestId === 'string')
+        return { ...error, extensions: { ...extensions, requestId: '<request id>' } };
       return error;
     });
     // 2. The order of several errors: errors of fields that fail concurrently are listed as
@@ -558,7 +792,8 @@ function normalise(step: Step, body: any): any {
   //    createdAt): only ISO instants within 15 minutes of now are replaced.
   if (step.recent && out.data) out.data = replaceKeys(out.data, step.recent, isRecentTimestamp, '<now>');
   // 5. Freshly generated secrets (createApiKey's key): random by design.
-  if (step.secret && out.data) out.data = replaceKeys(out.data, step.secret, (v) => typeof v === 'string' && v.startsWith('gp_'), '<secret>');
+  if (step.secret && out.data)
+    out.data = replaceKeys(out.data, step.secret, (v) => typeof v === 'string' && v.startsWith('gp_'), '<secret>');
   // 6. Metrics measure this process (latencies, memory, which statements ran as DataLoader
   //    batches fell): compared by shape. DiffMetricsStable compares the untimed fields as they are.
   if (step.metrics && out.data?.metrics) out.data = { ...out.data, metrics: shapeOf(out.data.metrics) };
@@ -609,7 +844,8 @@ function differences(a: unknown, b: unknown, path = ''): Difference[] {
     for (const key of keys) {
       const inA = key in a;
       const inB = key in b;
-      if (inA !== inB) out.push({ path: `${path}.${key}`, jit: inA ? (a as any)[key] : '<absent>', graphqlJs: inB ? (b as any)[key] : '<absent>' });
+      if (inA !== inB)
+        out.push({ path: `${path}.${key}`, jit: inA ? (a as any)[key] : '<absent>', graphqlJs: inB ? (b as any)[key] : '<absent>' });
       else out.push(...differences((a as any)[key], (b as any)[key], `${path}.${key}`));
     }
     return out;
@@ -636,7 +872,11 @@ async function send(side: Side, step: Step): Promise<Observation> {
     response = await fetch(side.server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify({ query: step.query, ...(variables !== undefined ? { variables } : {}), ...(step.operationName ? { operationName: step.operationName } : {}) }),
+      body: JSON.stringify({
+        query: step.query,
+        ...(variables !== undefined ? { variables } : {}),
+        ...(step.operationName ? { operationName: step.operationName } : {}),
+      }),
     });
   }
   const text = await response.text();
@@ -651,7 +891,6 @@ async function send(side: Side, step: Step): Promise<Observation> {
 
 // ---------------------------------------------------------------------------------------
 // Coverage of the corpus (computed from the documents that reached execution)
-
 
 interface Coverage {
   coordinates: Set<string>;
@@ -690,7 +929,8 @@ function recordCoverage(coverage: Coverage, step: Step, side: Side, body: any): 
     return;
   }
   const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!step.operationName || d.name?.value === step.operationName),
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (!step.operationName || d.name?.value === step.operationName),
   );
   if (!operation) return;
   const variables = variablesOf(step, side) ?? {};
@@ -757,7 +997,10 @@ describe('graphql-jit and graphql-js give the same answers', () => {
     const [jit, reference] = sides;
     const steps = [...operationSteps(), ...readme.steps, ...errorSteps(), ...variableSteps(), ...attackSteps()];
     const labels = steps.map((s) => s.label);
-    expect(labels.filter((l, i) => labels.indexOf(l) !== i), 'step labels are unique').toEqual([]);
+    expect(
+      labels.filter((l, i) => labels.indexOf(l) !== i),
+      'step labels are unique',
+    ).toEqual([]);
     const started = performance.now();
     for (const step of steps) {
       const before = jit.server.app.services.metrics?.execution().fallbackExecutions ?? 0;
@@ -772,7 +1015,9 @@ describe('graphql-jit and graphql-js give the same answers', () => {
       const accepted: StepResult['accepted'] = [];
       for (const difference of differences(left, right)) {
         const entry = /^\.body\.errors\[\d+\]\.message$/.test(difference.path)
-          ? ACCEPTED_MESSAGE_DIFFERENCES.find((e) => e.step === step.label && e.jit === difference.jit && e.graphqlJs === difference.graphqlJs)
+          ? ACCEPTED_MESSAGE_DIFFERENCES.find(
+              (e) => e.step === step.label && e.jit === difference.jit && e.graphqlJs === difference.graphqlJs,
+            )
           : undefined;
         if (entry && String(difference.jit).includes(`$${entry.variable}`) && entry.problem.test(String(difference.jit))) {
           usedAccepted.add(entry);
@@ -785,7 +1030,15 @@ describe('graphql-jit and graphql-js give the same answers', () => {
     }
     runtimeMs = performance.now() - started;
     // DIFF_DUMP=<file> writes every step's normalised answers, to read what the corpus does.
-    if (process.env.DIFF_DUMP) writeFileSync(process.env.DIFF_DUMP, JSON.stringify(results.map((r) => ({ label: r.step.label, jit: r.jit, graphqlJs: r.graphqlJs })), null, 1));
+    if (process.env.DIFF_DUMP)
+      writeFileSync(
+        process.env.DIFF_DUMP,
+        JSON.stringify(
+          results.map((r) => ({ label: r.step.label, jit: r.jit, graphqlJs: r.graphqlJs })),
+          null,
+          1,
+        ),
+      );
 
     const byGroup = new Map<string, number>();
     for (const r of results) byGroup.set(r.step.group, (byGroup.get(r.step.group) ?? 0) + 1);
@@ -795,7 +1048,9 @@ describe('graphql-jit and graphql-js give the same answers', () => {
       `  statuses: ${[...new Set(results.map((r) => r.jit.status))].sort().join(', ')}; error codes seen: ${[...coverage.codes].sort().join(', ')}`,
       `  README: ${readme.steps.length} run${readme.skipped.length ? `; skipped: ${readme.skipped.join('; ')}` : ''}`,
       `  accepted message differences: ${results.reduce((n, r) => n + r.accepted.length, 0)}`,
-      ...results.flatMap((r) => r.accepted.map((d) => `    ${r.step.label} ${d.path}: jit ${short(d.jit)} / graphql-js ${short(d.graphqlJs)} (${d.why})`)),
+      ...results.flatMap((r) =>
+        r.accepted.map((d) => `    ${r.step.label} ${d.path}: jit ${short(d.jit)} / graphql-js ${short(d.graphqlJs)} (${d.why})`),
+      ),
       `  unexpected differences: ${failing.length} step(s)`,
       ...failing.flatMap((r) => [
         `  ✗ ${r.step.label} [${r.step.group}]`,
@@ -805,7 +1060,13 @@ describe('graphql-jit and graphql-js give the same answers', () => {
     ].join('\n');
     console.log(summary);
 
-    expect(failing.map((r) => `${r.step.label}:\n${r.unexpected.map((d) => `  ${d.path}: jit ${short(d.jit)} ≠ graphql-js ${short(d.graphqlJs)}`).join('\n')}`), summary).toEqual([]);
+    expect(
+      failing.map(
+        (r) =>
+          `${r.step.label}:\n${r.unexpected.map((d) => `  ${d.path}: jit ${short(d.jit)} ≠ graphql-js ${short(d.graphqlJs)}`).join('\n')}`,
+      ),
+      summary,
+    ).toEqual([]);
     const stale = ACCEPTED_MESSAGE_DIFFERENCES.filter((e) => !usedAccepted.has(e)).map((e) => `${e.step}: ${e.jit}`);
     expect(stale, 'accepted message differences that no longer occur').toEqual([]);
     // Sanity: the corpus really executed (not every step refused).
@@ -816,11 +1077,20 @@ describe('graphql-jit and graphql-js give the same answers', () => {
     expect(results.length, 'the corpus ran').toBeGreaterThan(0);
     const notCovered = [...OPERATIONS.keys()].filter((name) => !usedOperations.has(name) && !(name in NOT_RUN));
     expect(notCovered, 'operations of test/operations/ the corpus never runs').toEqual([]);
-    for (const name of Object.keys(NOT_RUN)) expect(OPERATIONS.get(name)?.kind, `${name} is skipped as a subscription`).toBe('subscription');
+    for (const name of Object.keys(NOT_RUN))
+      expect(OPERATIONS.get(name)?.kind, `${name} is skipped as a subscription`).toBe('subscription');
 
-    const roots = [schema.getQueryType(), schema.getMutationType()].flatMap((type) => Object.keys(type?.getFields() ?? {}).map((f) => `${type!.name}.${f}`));
-    expect(roots.filter((c) => !coverage.coordinates.has(c)), 'root fields never executed').toEqual([]);
-    expect(ANALYTIC_FIELDS.filter((c) => !coverage.coordinates.has(c)), 'analytic fields never executed').toEqual([]);
+    const roots = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+      Object.keys(type?.getFields() ?? {}).map((f) => `${type!.name}.${f}`),
+    );
+    expect(
+      roots.filter((c) => !coverage.coordinates.has(c)),
+      'root fields never executed',
+    ).toEqual([]);
+    expect(
+      ANALYTIC_FIELDS.filter((c) => !coverage.coordinates.has(c)),
+      'analytic fields never executed',
+    ).toEqual([]);
     const features = [
       'named fragment',
       'inline fragment (typed)',
@@ -837,9 +1107,23 @@ describe('graphql-jit and graphql-js give the same answers', () => {
       'variable: DateTime',
       'variable: JSON',
     ];
-    expect(features.filter((f) => !coverage.features.has(f)), 'features never executed').toEqual([]);
-    const codes = ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'QUERY_TOO_COMPLEX'];
-    expect(codes.filter((c) => !coverage.codes.has(c)), 'error codes never seen').toEqual([]);
+    expect(
+      features.filter((f) => !coverage.features.has(f)),
+      'features never executed',
+    ).toEqual([]);
+    const codes = [
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+      'FORBIDDEN',
+      'UNAUTHENTICATED',
+      'GRAPHQL_VALIDATION_FAILED',
+      'GRAPHQL_PARSE_FAILED',
+      'QUERY_TOO_COMPLEX',
+    ];
+    expect(
+      codes.filter((c) => !coverage.codes.has(c)),
+      'error codes never seen',
+    ).toEqual([]);
     expect(readme.steps.length, 'README examples found').toBeGreaterThanOrEqual(5);
   });
 

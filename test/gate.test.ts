@@ -22,7 +22,10 @@ describe('the test gate', () => {
 
   it('a process that loaded embedded Postgres keeps the exit code it set', () => {
     const script = "await import('./src/db/embedded-postgres.ts'); process.exitCode = 3;";
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(child.status, child.stderr).toBe(3);
   }, 90_000);
 
@@ -34,7 +37,10 @@ describe('the test gate', () => {
       "process.kill(process.pid, 'SIGTERM');",
       'setTimeout(() => {}, 5000);',
     ].join(' ');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(child.stdout).toContain('drained');
     expect(child.status, child.stderr).toBe(0);
   }, 90_000);

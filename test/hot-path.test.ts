@@ -3,7 +3,13 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { CreateApiKeyDocument, RecordOrderDocument, RevenueMetricsDocument, RevokeApiKeyDocument, StoreCardDocument } from './generated/graphql.js';
+import {
+  CreateApiKeyDocument,
+  RecordOrderDocument,
+  RevenueMetricsDocument,
+  RevokeApiKeyDocument,
+  StoreCardDocument,
+} from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { lastDays } from './helpers/dates.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -13,20 +19,33 @@ const range = lastDays(30);
 const cardBody = (id = '1') => JSON.stringify({ query: print(StoreCardDocument), variables: { id, range } });
 
 async function post(server: TestServer, body: string, key: string, headers: Record<string, string> = {}) {
-  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers }, body });
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
+    body,
+  });
   const raw = Buffer.from(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, raw };
 }
 
 /** A POST whose body arrives as sent (fetch would decode gzip and br before the test could see them). */
-function postUndecoded(server: TestServer, body: string, key: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; raw: Buffer }> {
+function postUndecoded(
+  server: TestServer,
+  body: string,
+  key: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string | string[] | undefined>; raw: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ headers: res.headers, raw: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      server.url,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ headers: res.headers, raw: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -34,7 +53,8 @@ function postUndecoded(server: TestServer, body: string, key: string, headers: R
 
 /** Hot-path hits carry stored bytes whose extensions.cache says `operation: true`; Apollo answers list field tiers. */
 function isHotHit(response: { headers: Headers; raw: Buffer }): boolean {
-  if (response.headers.get('x-cache') !== 'HIT' || response.raw.length === 0) return response.headers.get('x-cache') === 'HIT' && response.headers.get('age') !== null;
+  if (response.headers.get('x-cache') !== 'HIT' || response.raw.length === 0)
+    return response.headers.get('x-cache') === 'HIT' && response.headers.get('age') !== null;
   return JSON.parse(response.raw.toString()).extensions?.cache?.operation === true;
 }
 
@@ -61,7 +81,12 @@ describe('operation hot path', () => {
     // Every request carries a key: private caching only (never `public`), varying on what the answer depends on.
     for (const response of [first, second]) {
       expect(response.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
-      expect(response.headers.get('vary')?.split(',').map((v) => v.trim())).toEqual(expect.arrayContaining(['Accept', 'Accept-Encoding', 'Authorization', 'Origin']));
+      expect(
+        response.headers
+          .get('vary')
+          ?.split(',')
+          .map((v) => v.trim()),
+      ).toEqual(expect.arrayContaining(['Accept', 'Accept-Encoding', 'Authorization', 'Origin']));
     }
   });
 
@@ -75,7 +100,10 @@ describe('operation hot path', () => {
 
   it('counts hot-path hits as hits of the operation and of its fields', async () => {
     await post(server, cardBody('3'), viewerKey);
-    const before = { op: server.app.services.cache.stats.get('Operation')?.hits ?? 0, revenue: server.app.services.cache.stats.get('Store.revenue')!.hits };
+    const before = {
+      op: server.app.services.cache.stats.get('Operation')?.hits ?? 0,
+      revenue: server.app.services.cache.stats.get('Store.revenue')!.hits,
+    };
     expect(isHotHit(await post(server, cardBody('3'), viewerKey))).toBe(true);
     expect(server.app.services.cache.stats.get('Operation')!.hits).toBe(before.op + 1);
     expect(server.app.services.cache.stats.get('Store.revenue')!.hits).toBe(before.revenue + 1);
@@ -105,8 +133,17 @@ describe('operation hot path', () => {
     const read = async () => JSON.parse((await post(server, cardBody('1'), viewerKey)).raw.toString()).data.store.revenue.total as number;
     await read();
     expect(isHotHit(await post(server, cardBody('1'), viewerKey))).toBe(true);
-    const products = await server.app.services.database.db.selectFrom('products').select(['id', 'unit_price']).orderBy('id').limit(1).execute();
-    dataOf(await server.request(RecordOrderDocument, { variables: { input: { storeId: '1', items: [{ productId: String(products[0].id), quantity: 2 }] } } }));
+    const products = await server.app.services.database.db
+      .selectFrom('products')
+      .select(['id', 'unit_price'])
+      .orderBy('id')
+      .limit(1)
+      .execute();
+    dataOf(
+      await server.request(RecordOrderDocument, {
+        variables: { input: { storeId: '1', items: [{ productId: String(products[0].id), quantity: 2 }] } },
+      }),
+    );
     const after = await post(server, cardBody('1'), viewerKey);
     expect(isHotHit(after)).toBe(false);
     const { rows } = await sql<{ total: number }>`
@@ -116,7 +153,9 @@ describe('operation hot path', () => {
   });
 
   it('a query with a data access outside @cached fields is never stored whole', async () => {
-    const body = JSON.stringify({ query: `{ orders(first: 2) { totalCount } store(id: "1") { revenue(range: {from: "${range.from}", to: "${range.to}"}) { total } } }` });
+    const body = JSON.stringify({
+      query: `{ orders(first: 2) { totalCount } store(id: "1") { revenue(range: {from: "${range.from}", to: "${range.to}"}) { total } } }`,
+    });
     await post(server, body, viewerKey);
     const second = await post(server, body, viewerKey);
     // The cached fields hit, but the page of orders is read from Postgres each time: not
@@ -130,7 +169,10 @@ describe('operation hot path', () => {
   it('a loader shared by a cached and an uncached field still keeps the response out of the operation cache', async () => {
     // store(id) (cached) and Customer.homeStore (not cached) load the same store through one
     // DataLoader in one batch: the uncached field asked for it, so the response is not storable.
-    const { rows } = await sql<{ id: number; homeStoreId: number }>`SELECT id, home_store_id AS "homeStoreId" FROM customers WHERE home_store_id IS NOT NULL ORDER BY id LIMIT 1`.execute(
+    const { rows } = await sql<{
+      id: number;
+      homeStoreId: number;
+    }>`SELECT id, home_store_id AS "homeStoreId" FROM customers WHERE home_store_id IS NOT NULL ORDER BY id LIMIT 1`.execute(
       server.app.services.database.db,
     );
     const [{ id, homeStoreId: storeId }] = rows;
@@ -143,7 +185,9 @@ describe('operation hot path', () => {
   });
 
   it('a revoked key is refused on the hot path at once', async () => {
-    const created = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'soon revoked', role: 'VIEWER' } })).createApiKey;
+    const created = dataOf(
+      await server.request(CreateApiKeyDocument, { variables: { name: 'soon revoked', role: 'VIEWER' } }),
+    ).createApiKey;
     await post(server, cardBody('1'), created.key);
     expect(isHotHit(await post(server, cardBody('1'), created.key))).toBe(true);
     dataOf(await server.request(RevokeApiKeyDocument, { variables: { id: String(created.id) } }));
@@ -154,7 +198,8 @@ describe('operation hot path', () => {
 
   it('PRIVATE entries never cross keys of different store scopes', async () => {
     const keyOf = async (storeIds: string[]) =>
-      dataOf(await server.request(CreateApiKeyDocument, { variables: { name: `scoped ${storeIds}`, role: 'VIEWER', storeIds } })).createApiKey.key;
+      dataOf(await server.request(CreateApiKeyDocument, { variables: { name: `scoped ${storeIds}`, role: 'VIEWER', storeIds } }))
+        .createApiKey.key;
     const [one, two] = [await keyOf(['1']), await keyOf(['2'])];
     const body = JSON.stringify({ query: print(RevenueMetricsDocument), variables: { range } });
     const totals = async (key: string) => {
@@ -166,7 +211,9 @@ describe('operation hot path', () => {
     const [t1, t2] = [await totals(one), await totals(two)];
     const truth = async (storeId: number) =>
       (
-        await sql<{ total: number }>`SELECT coalesce(sum(total), 0)::float AS total FROM orders WHERE store_id = ${storeId} AND status = 'COMPLETED'
+        await sql<{
+          total: number;
+        }>`SELECT coalesce(sum(total), 0)::float AS total FROM orders WHERE store_id = ${storeId} AND status = 'COMPLETED'
            AND placed_at >= ${range.from}::date AND placed_at < ${range.to}::date + 1`.execute(server.app.services.database.db)
       ).rows[0].total;
     expect(t1).toBeCloseTo(await truth(1), 2);
@@ -215,7 +262,11 @@ describe.skipIf(!redisUrl)('hot path across two instances sharing Redis', () => 
     // B drops what the write changed when A's pub/sub message arrives: its L1 invalidation is the event to wait for.
     const dropOnB = vi.spyOn(b.app.services.cache.l1, 'invalidate');
     try {
-      dataOf(await a.request(RecordOrderDocument, { variables: { input: { storeId: '3', items: [{ productId: String(products[0].id), quantity: 3 }] } } }));
+      dataOf(
+        await a.request(RecordOrderDocument, {
+          variables: { input: { storeId: '3', items: [{ productId: String(products[0].id), quantity: 3 }] } },
+        }),
+      );
       await waitFor(() => dropOnB.mock.calls.length > 0, { what: "A's invalidation to reach B over Redis pub/sub" });
     } finally {
       dropOnB.mockRestore();

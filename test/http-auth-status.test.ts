@@ -27,7 +27,8 @@ async function call(path: string, init: RequestInit = {}): Promise<Answer> {
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
-const post = (body: string, headers: Record<string, string> = {}) => call('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const post = (body: string, headers: Record<string, string> = {}) =>
+  call('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 /** A whole-request refusal: 401, UNAUTHENTICATED only, no data, the Bearer challenge, and the request id in header and error. */
 function expectUnauthenticated(answer: Answer): void {
@@ -56,7 +57,9 @@ describe('POST and GET /graphql', () => {
   });
 
   it('no key on GET: 401 too', async () => {
-    const answer = await call(`/graphql?query=${encodeURIComponent('{ stores { totalCount } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const answer = await call(`/graphql?query=${encodeURIComponent('{ stores { totalCount } }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expectUnauthenticated(answer);
   });
 

@@ -65,7 +65,9 @@ describe('transport', () => {
 
   it('GET may not run a mutation', async () => {
     const query = encodeURIComponent('mutation { revokeApiKey(id: 1) }');
-    const response = await raw(`/graphql?query=${query}`, { headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' } });
+    const response = await raw(`/graphql?query=${query}`, {
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+    });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expect(response.json().data ?? null).toBeNull();

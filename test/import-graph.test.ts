@@ -19,7 +19,9 @@ const graph = buildImportGraph(sourceFiles([join(root, 'src'), join(root, 'db')]
  * without making db/ depend on a layer; loaders and use-cases are listed because they
  * are the usual way round (a db file mapping rows with a loader's mapper reaches the schema).
  */
-const ABOVE_DB = ['src/schema/', 'src/resolvers/', 'src/context.ts', 'src/http/', 'src/loaders/', 'src/use-cases/'].map((path) => join(root, path));
+const ABOVE_DB = ['src/schema/', 'src/resolvers/', 'src/context.ts', 'src/http/', 'src/loaders/', 'src/use-cases/'].map((path) =>
+  join(root, path),
+);
 const DB_LAYER = ['src/db/', 'db/'].map((path) => join(root, path));
 
 const isUnder = (prefixes: readonly string[]) => (file: string) => prefixes.some((prefix) => file === prefix || file.startsWith(prefix));
@@ -32,7 +34,9 @@ function dbLeaks(of: ImportGraph): string[] {
 }
 
 function cycleReport(of: ImportGraph): string[] {
-  return cyclicComponents(of).map((component) => `cycle of ${component.length} files: ${shown(root, oneCycle(of, component))} (all: ${shown(root, component)})`);
+  return cyclicComponents(of).map(
+    (component) => `cycle of ${component.length} files: ${shown(root, oneCycle(of, component))} (all: ${shown(root, component)})`,
+  );
 }
 
 describe('import graph', () => {
@@ -74,12 +78,15 @@ describe('the checks themselves', () => {
 
   it('reports a file importing itself, and nothing for a graph without cycles', () => {
     expect(cycleReport(fixture({ 'src/a.ts': "export * from './a.js';" }))).toHaveLength(1);
-    expect(cycleReport(fixture({ 'src/a.ts': "import './b.js';", 'src/b.ts': "const c = await import('./c.js');", 'src/c.ts': '' }))).toEqual([]);
+    expect(
+      cycleReport(fixture({ 'src/a.ts': "import './b.js';", 'src/b.ts': "const c = await import('./c.js');", 'src/c.ts': '' })),
+    ).toEqual([]);
   });
 
   it('reports each database-layer import of a layer above, type-only ones too', () => {
     const leaky = fixture({
-      'src/db/lists/list-orders.ts': "import { toOrder } from '../../loaders/mappers.js';\nimport type { Order } from '../../schema/types/order.type.js';",
+      'src/db/lists/list-orders.ts':
+        "import { toOrder } from '../../loaders/mappers.js';\nimport type { Order } from '../../schema/types/order.type.js';",
       'db/seed/seed.ts': "import { tables } from '../../src/db/tables.js';",
       'src/db/tables.ts': "import { config } from '../config.js';",
       'src/config.ts': "import { origins } from './http/origins.js';",

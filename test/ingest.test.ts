@@ -13,7 +13,8 @@ let scopedKey: string;
 beforeAll(async () => {
   server = await startTestServer();
   ingestKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'ingest', role: 'INGEST' } })).createApiKey.key;
-  scopedKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'ingest-1', role: 'INGEST', storeIds: ['1'] } })).createApiKey.key;
+  scopedKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'ingest-1', role: 'INGEST', storeIds: ['1'] } }))
+    .createApiKey.key;
 });
 afterAll(() => server?.stop());
 
@@ -23,7 +24,13 @@ function event(overrides: Partial<EventInput> = {}): EventInput {
 }
 const ingest = (events: EventInput[], key = ingestKey) => server.request(IngestEventsDocument, { variables: { events }, key });
 const storedCount = async (ids: Array<string | number>) =>
-  Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM events WHERE id = ANY(${ids.map(String)})`.execute(server.app.services.database.db)).rows[0].n);
+  Number(
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM events WHERE id = ANY(${ids.map(String)})`.execute(
+        server.app.services.database.db,
+      )
+    ).rows[0].n,
+  );
 
 describe('ingestEvents', () => {
   it('stores the valid events of a mixed batch and says why each other one was refused', async () => {
@@ -134,7 +141,8 @@ describe('funnel', () => {
 
   it('a burst of batches is never stale after the coalescing window', async () => {
     const range1 = lastDays(7);
-    const read = async () => dataOf(await server.request(StoreFunnelDocument, { variables: { id: '3', range: range1 } })).store!.funnel.visits;
+    const read = async () =>
+      dataOf(await server.request(StoreFunnelDocument, { variables: { id: '3', range: range1 } })).store!.funnel.visits;
     await read();
     // Reads between the batches cache answers that later batches of the window make stale.
     for (let i = 0; i < 5; i++) {
@@ -148,6 +156,10 @@ describe('funnel', () => {
     // window plus room for a busy machine, instead of sleeping the window.
     const windowMs = server.app.services.config.INGEST_INVALIDATION_WINDOW_MS;
     let last: number | undefined;
-    await waitFor(async () => (last = await read()) === rows[0].n, { timeoutMs: windowMs + 2_000, intervalMs: 25, what: () => `visits ${last} to equal SQL's ${rows[0].n}` });
+    await waitFor(async () => (last = await read()) === rows[0].n, {
+      timeoutMs: windowMs + 2_000,
+      intervalMs: 25,
+      what: () => `visits ${last} to equal SQL's ${rows[0].n}`,
+    });
   });
 });

@@ -92,7 +92,9 @@ describe.each(BACKENDS)('jobs admin API (%s)', (backend) => {
     const times = all.map((j) => Date.parse(j.createdAt));
     expect(times).toEqual([...times].sort((x, y) => y - x));
 
-    expect(dataOf(await server.request(RetryFailedJobsDocument, { variables: { queue: 'maintenance' } })).retryFailedJobs).toBeGreaterThanOrEqual(1);
+    expect(
+      dataOf(await server.request(RetryFailedJobsDocument, { variables: { queue: 'maintenance' } })).retryFailedJobs,
+    ).toBeGreaterThanOrEqual(1);
     const back = dataOf(await server.request(JobByIdDocument, { variables: { id: failing.id } })).job!;
     expect(['WAITING', 'ACTIVE', 'DELAYED', 'FAILED']).toContain(back.state);
     expect(back.attempts).toBeGreaterThanOrEqual(3);
@@ -113,7 +115,13 @@ describe.each(BACKENDS)('jobs admin API (%s)', (backend) => {
     expect(codes(await server.request(JobListDocument, { variables: { queue: 'nope' } }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await server.request(RetryFailedJobsDocument, { variables: { queue: 'nope' } }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await server.request(JobByIdDocument, { variables: { id: 'a b' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: { from: '2024-02-01', to: '2024-01-01' } } }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(
+        await server.request(GenerateReportDocument, {
+          variables: { kind: 'DAILY_SALES', range: { from: '2024-02-01', to: '2024-01-01' } },
+        }),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
     expect(codes(await server.request(WarmCacheJobDocument, { variables: { storeIds: ['999999'] } }))).toEqual(['NOT_FOUND']);
 
     const finished = await queues().enqueue('probe', {}, { dedupe: false });
@@ -124,7 +132,9 @@ describe.each(BACKENDS)('jobs admin API (%s)', (backend) => {
 
     const asViewer = { key: viewerKey };
     expect(codes(await server.request(JobListDocument, { variables: {}, ...asViewer }))).toEqual(['FORBIDDEN']);
-    expect(codes(await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: lastDays(2) }, ...asViewer }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: lastDays(2) }, ...asViewer })),
+    ).toEqual(['FORBIDDEN']);
     expect(codes(await server.request(ReportByIdDocument, { variables: { id: 'x' }, ...asViewer }))).toEqual(['FORBIDDEN']);
   });
 });

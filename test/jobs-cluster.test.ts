@@ -3,7 +3,19 @@ import { GenerateReportDocument, JobByIdDocument } from './generated/graphql.js'
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
+import {
+  BACKENDS,
+  connect,
+  duplicatesIn,
+  hasTerminal,
+  jobEvents,
+  jobsEnv,
+  ofJob,
+  queueEvents,
+  typesOf,
+  uniquePrefix,
+  type WsConnection,
+} from './jobs-helpers.js';
 import { killWorker, spawnWorker, type WorkerProcess } from './jobs-worker-process.js';
 
 /**
@@ -33,7 +45,12 @@ describe.each(BACKENDS)('jobs across processes (%s)', (backend) => {
   });
 
   it('a worker process SIGKILLed mid-job: the job stalls, the other worker takes it up, and it completes once', async () => {
-    const job = await a.app.services.jobs!.queues.enqueue('generateReport', { kind: 'DAILY_SALES', range: lastDays(7), storeIds: [1], pauseMs: 700 });
+    const job = await a.app.services.jobs!.queues.enqueue('generateReport', {
+      kind: 'DAILY_SALES',
+      range: lastDays(7),
+      storeIds: [1],
+      pauseMs: 700,
+    });
     const events = jobEvents(ws.client, { jobId: job.id });
     await events.until((items) => items.some((e) => e.type === 'PROGRESS'));
     const running = (await a.app.services.jobs!.queues.find(job.id))!;
@@ -67,10 +84,12 @@ describe.each(BACKENDS)('jobs across processes (%s)', (backend) => {
     expect(typesOf(seen).at(-1)).toBe('COMPLETED');
   });
 
-  it('two API instances: a subscriber on A sees a job that B\'s worker runs', async () => {
+  it("two API instances: a subscriber on A sees a job that B's worker runs", async () => {
     b = await startTestServer({ databaseUrl: a.databaseUrl, env: jobsEnv(backend, prefix, { WORKERS: 'inline' }) });
     const events = await queueEvents(a, ws.client, 'reports');
-    const job = dataOf(await a.request(GenerateReportDocument, { variables: { kind: 'PRODUCT_PERFORMANCE', range: lastDays(30) } })).generateReport;
+    const job = dataOf(
+      await a.request(GenerateReportDocument, { variables: { kind: 'PRODUCT_PERFORMANCE', range: lastDays(30) } }),
+    ).generateReport;
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
     events.stop();
     expect(typesOf(seen)[0]).toBe('WAITING');

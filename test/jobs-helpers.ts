@@ -52,7 +52,13 @@ export interface WsConnection {
 export function connect(server: TestServer, key: string | null = TEST_ADMIN_KEY, headers?: Record<string, string>): WsConnection {
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
-  const impl = headers ? class extends WebSocket { constructor(url: string, protocols?: string | string[]) { super(url, protocols, { headers }); } } : WebSocket;
+  const impl = headers
+    ? class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { headers });
+        }
+      }
+    : WebSocket;
   const client = createClient({
     url: wsUrlOf(server),
     webSocketImpl: impl,
@@ -75,7 +81,12 @@ export interface Collected<T> {
 }
 
 /** Runs one operation and collects its results (data or errors) as they come. */
-export function collect<T>(client: Client, document: DocumentNode | string, variables: Record<string, unknown> = {}, pick: (data: any) => T = (d) => d): Collected<T> {
+export function collect<T>(
+  client: Client,
+  document: DocumentNode | string,
+  variables: Record<string, unknown> = {},
+  pick: (data: any) => T = (d) => d,
+): Collected<T> {
   const checks = new Set<() => void>();
   const state: Collected<T> = {
     items: [],
@@ -142,7 +153,9 @@ export async function queueEvents(server: TestServer, client: Client, queue: str
   const hub = server.app.services.jobs!.events;
   const before = hub.subscribers({ queue, jobId: null });
   const events = jobEvents(client, { queue });
-  await waitFor(() => hub.subscribers({ queue, jobId: null }) > before || events.errors.length > 0, { what: `the server to register a jobEvents subscription to queue ${queue}` });
+  await waitFor(() => hub.subscribers({ queue, jobId: null }) > before || events.errors.length > 0, {
+    what: `the server to register a jobEvents subscription to queue ${queue}`,
+  });
   if (events.errors.length) throw new Error(`subscription failed: ${JSON.stringify(events.errors)}`);
   return events;
 }
@@ -150,7 +163,10 @@ export async function queueEvents(server: TestServer, client: Client, queue: str
 /** The events of one job, in arrival order. */
 export const ofJob = (events: Ev[], jobId: string) => events.filter((e) => e.jobId === jobId);
 export const typesOf = (events: Ev[]) => events.map((e) => e.type);
-export const hasTerminal = (jobId: string, type: Ev['type'] = 'COMPLETED') => (events: Ev[]) => events.some((e) => e.jobId === jobId && e.type === type);
+export const hasTerminal =
+  (jobId: string, type: Ev['type'] = 'COMPLETED') =>
+  (events: Ev[]) =>
+    events.some((e) => e.jobId === jobId && e.type === type);
 
 /** No event repeats another (same type, attempt and progress), i.e. no duplicate deliveries. */
 export function duplicatesIn(events: Ev[]): string[] {

@@ -1,14 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GenerateReportDocument,
-  JobByIdDocument,
-  ReportByIdDocument,
-  RetryJobDocument,
-} from './generated/graphql.js';
+import { GenerateReportDocument, JobByIdDocument, ReportByIdDocument, RetryJobDocument } from './generated/graphql.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, typesOf, uniquePrefix, type WsConnection } from './jobs-helpers.js';
+import {
+  BACKENDS,
+  connect,
+  duplicatesIn,
+  hasTerminal,
+  jobEvents,
+  jobsEnv,
+  ofJob,
+  queueEvents,
+  typesOf,
+  uniquePrefix,
+  type WsConnection,
+} from './jobs-helpers.js';
 
 /**
  * A job's life as a graphql-ws subscriber sees it, on each backend, against a listening
@@ -28,11 +35,14 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     await server?.stop();
   });
 
-  const probe = (data: { failAttempts?: number; sleepMs?: number }) => server.app.services.jobs!.queues.enqueue('probe', data, { dedupe: false });
+  const probe = (data: { failAttempts?: number; sleepMs?: number }) =>
+    server.app.services.jobs!.queues.enqueue('probe', data, { dedupe: false });
 
   it('generateReport: WAITING, ACTIVE, PROGRESS…, COMPLETED, then the report is readable', async () => {
     const events = await queueEvents(server, ws.client, 'reports'); // open before the job exists
-    const job = dataOf(await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: lastDays(14), storeIds: ['1', '2'] } })).generateReport;
+    const job = dataOf(
+      await server.request(GenerateReportDocument, { variables: { kind: 'DAILY_SALES', range: lastDays(14), storeIds: ['1', '2'] } }),
+    ).generateReport;
     expect(job).toMatchObject({ queue: 'reports', kind: 'generateReport' });
     const seen = ofJob(await events.until(hasTerminal(job.id)), job.id);
     events.stop();
@@ -84,7 +94,10 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     await events.until(() => events.completed);
     expect(events.items.at(-1)).toMatchObject({ type: 'FAILED', attempt: 3 });
     expect(duplicatesIn(events.items)).toEqual([]);
-    expect(dataOf(await server.request(JobByIdDocument, { variables: { id: job.id } })).job).toMatchObject({ state: 'FAILED', attempts: 3 });
+    expect(dataOf(await server.request(JobByIdDocument, { variables: { id: job.id } })).job).toMatchObject({
+      state: 'FAILED',
+      attempts: 3,
+    });
 
     const retried = dataOf(await server.request(RetryJobDocument, { variables: { id: job.id } })).retryJob;
     expect(['WAITING', 'ACTIVE', 'COMPLETED']).toContain(retried.state);
@@ -107,7 +120,14 @@ describe.each(BACKENDS)('job lifecycle over graphql-ws (%s)', (backend) => {
     // Its final state, then `complete` (a finished job's subscription ends): nothing else can follow.
     await late.until(() => late.completed);
     expect(late.items).toHaveLength(1);
-    expect(late.items[0]).toMatchObject({ jobId: job.id, type: 'COMPLETED', attempt: 1, result: { attempt: 1 }, kind: 'probe', queue: 'maintenance' });
+    expect(late.items[0]).toMatchObject({
+      jobId: job.id,
+      type: 'COMPLETED',
+      attempt: 1,
+      result: { attempt: 1 },
+      kind: 'probe',
+      queue: 'maintenance',
+    });
   });
 
   it('a bad key is refused at connect (4401)', async () => {

@@ -4,7 +4,18 @@ import { RecordOrderDocument, RefreshAggregatesDocument } from './generated/grap
 import { lastDays, utcDaysAgo } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, uniquePrefix, type Ev, type WsConnection } from './jobs-helpers.js';
+import {
+  BACKENDS,
+  connect,
+  hasTerminal,
+  jobEvents,
+  jobsEnv,
+  ofJob,
+  queueEvents,
+  uniquePrefix,
+  type Ev,
+  type WsConnection,
+} from './jobs-helpers.js';
 
 const REVENUE = `query($id: ID!, $range: DateRange!) { store(id: $id) { revenue(range: $range) { total } } }`;
 
@@ -29,7 +40,8 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
     events.stop();
     return seen.at(-1)!;
   }
-  const cacheOf = async (storeId: string) => (await server.request(REVENUE, { variables: { id: storeId, range: lastDays(30) } })).headers.get('x-cache');
+  const cacheOf = async (storeId: string) =>
+    (await server.request(REVENUE, { variables: { id: storeId, range: lastDays(30) } })).headers.get('x-cache');
 
   it('refreshAggregates invalidates exactly the buckets a write changed and re-warms them', async () => {
     await finish(dataOf(await server.request(RefreshAggregatesDocument)).refreshAggregates.id);
@@ -51,7 +63,9 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
     expect(new Set(parts.map(([, , d]) => d))).toEqual(new Set([day]));
     expect(new Set(parts.filter(([p]) => p !== 'products').map(([, id]) => id))).toEqual(new Set(['1']));
     expect(parts.filter(([p]) => p === 'products').map(([, id]) => id)).toEqual([order.items[0].product.id]);
-    expect(new Set(parts.map(([p]) => p))).toEqual(new Set(['revenue', 'traffic', 'storeProducts', 'products', ...(order.customer ? ['customers'] : [])]));
+    expect(new Set(parts.map(([p]) => p))).toEqual(
+      new Set(['revenue', 'traffic', 'storeProducts', 'products', ...(order.customer ? ['customers'] : [])]),
+    );
 
     // Store 2 did not change and was not touched; store 1 was invalidated and warmed again by the follow-up job.
     expect(await cacheOf('2')).toBe('HIT');
@@ -66,7 +80,9 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
     const old = Array.from({ length: 7 }, (_, i) => ({ id: `old-${prefix}-${i}`, days: 500 + i }));
     const fresh = Array.from({ length: 2 }, (_, i) => ({ id: `new-${prefix}-${i}`, days: 3 }));
     for (const e of [...old, ...fresh]) {
-      await sql`INSERT INTO events (id, store_id, type, occurred_at) VALUES (${e.id}, 1, 'VISIT', now() - make_interval(days => ${e.days}))`.execute(db);
+      await sql`INSERT INTO events (id, store_id, type, occurred_at) VALUES (${e.id}, 1, 'VISIT', now() - make_interval(days => ${e.days}))`.execute(
+        db,
+      );
     }
     const events = await queueEvents(server, ws.client, 'maintenance'); // subscribed before the job exists: every step is seen
     const job = await server.app.services.jobs!.queues.enqueue('cleanupEvents', {});
@@ -83,8 +99,14 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
   it('schedules are upserted idempotently by every instance, and `off` removes one', async () => {
     const scheduled = { JOB_REFRESH_CRON: '0 * * * *', JOB_CLEANUP_CRON: '30 3 * * *' };
     const schedulesPrefix = uniquePrefix('sched');
-    const first = await startTestServer({ databaseUrl: server.databaseUrl, env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled }) });
-    const second = await startTestServer({ databaseUrl: server.databaseUrl, env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled }) });
+    const first = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled }),
+    });
+    const second = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled }),
+    });
     try {
       const queue = second.app.services.jobs!.queues.queue('maintenance');
       const schedulers = await queue.getJobSchedulers();
@@ -92,13 +114,18 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
         ['cleanupEvents', '30 3 * * *'],
         ['refreshAggregates', '0 * * * *'],
       ]);
-      const next = ((await queue.getJobs(['delayed'])) as Array<{ id?: string }>).map((j) => j.id).filter((id) => id?.startsWith('repeat:'));
+      const next = ((await queue.getJobs(['delayed'])) as Array<{ id?: string }>)
+        .map((j) => j.id)
+        .filter((id) => id?.startsWith('repeat:'));
       expect(next).toHaveLength(2);
     } finally {
       await second.stop();
       await first.stop();
     }
-    const third = await startTestServer({ databaseUrl: server.databaseUrl, env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled, JOB_CLEANUP_CRON: 'off' }) });
+    const third = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: jobsEnv(backend, schedulesPrefix, { WORKERS: 'none', ...scheduled, JOB_CLEANUP_CRON: 'off' }),
+    });
     try {
       const schedulers = await third.app.services.jobs!.queues.queue('maintenance').getJobSchedulers();
       expect(schedulers.map((s) => s.key)).toEqual(['refreshAggregates']);

@@ -2,7 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoveJobDocument } from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, duplicatesIn, hasTerminal, jobEvents, jobsEnv, ofJob, queueEvents, typesOf, uniquePrefix, type Collected, type Ev, type WsConnection } from './jobs-helpers.js';
+import {
+  BACKENDS,
+  connect,
+  duplicatesIn,
+  hasTerminal,
+  jobEvents,
+  jobsEnv,
+  ofJob,
+  queueEvents,
+  typesOf,
+  uniquePrefix,
+  type Collected,
+  type Ev,
+  type WsConnection,
+} from './jobs-helpers.js';
 
 /**
  * When a jobEvents subscription ends, on each backend, against a listening server with

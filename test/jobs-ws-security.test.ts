@@ -9,13 +9,23 @@ import { collect, connect, jobEvents, jobsEnv, type WsConnection } from './jobs-
  * plugins): limits, cost, parse and validation errors with their codes, masking, roles,
  * the introspection policy, the message size and the Origin allowlist.
  */
-const LIMITS = { MAX_QUERY_DEPTH: '4', MAX_ALIASES: '3', MAX_QUERY_COST: '200', MAX_QUERY_TOKENS: '400', WS_MAX_MESSAGE_BYTES: '4096', WS_ALLOWED_ORIGINS: 'https://dash.example' };
+const LIMITS = {
+  MAX_QUERY_DEPTH: '4',
+  MAX_ALIASES: '3',
+  MAX_QUERY_COST: '200',
+  MAX_QUERY_TOKENS: '400',
+  WS_MAX_MESSAGE_BYTES: '4096',
+  WS_ALLOWED_ORIGINS: 'https://dash.example',
+};
 
 async function firstResult(ws: WsConnection, query: string, variables: Record<string, unknown> = {}) {
   const op = collect(ws.client, query, variables);
   await op.until((items) => items.length > 0 || op.completed, 5_000).catch(() => undefined);
   op.stop();
-  return { data: op.items[0] as Record<string, unknown> | undefined, errors: op.errors as Array<{ message: string; extensions?: Record<string, unknown> }> };
+  return {
+    data: op.items[0] as Record<string, unknown> | undefined,
+    errors: op.errors as Array<{ message: string; extensions?: Record<string, unknown> }>,
+  };
 }
 const codes = (r: { errors: Array<{ extensions?: Record<string, unknown> }> }) => r.errors.map((e) => e.extensions?.code);
 
@@ -37,16 +47,31 @@ describe('graphql-ws applies the HTTP rules', () => {
     await server?.stop();
   });
 
-  it('queries run over the socket with the caller\'s role', async () => {
+  it("queries run over the socket with the caller's role", async () => {
     const result = await firstResult(viewer, `{ stores(first: 2) { totalCount } }`);
     expect(result.errors).toEqual([]);
     expect((result.data as { stores: { totalCount: number } }).stores.totalCount).toBeGreaterThan(0);
   });
 
   it('depth, alias, cost and token limits, parse and validation errors carry their codes', async () => {
-    expect(codes(await firstResult(admin, `{ stores { edges { node { topProducts(range: {from: "2024-01-01", to: "2024-01-02"}) { product { category { id } } } } } } }`))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    expect(codes(await firstResult(admin, `{ a: categories { id } b: categories { id } c: categories { id } d: categories { id } }`))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    expect(codes(await firstResult(admin, `query($r: DateRange!) { stores(first: 100) { edges { node { revenue(range: $r) { total } } } } }`, { r: lastDays(30) }))).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      codes(
+        await firstResult(
+          admin,
+          `{ stores { edges { node { topProducts(range: {from: "2024-01-01", to: "2024-01-02"}) { product { category { id } } } } } } }`,
+        ),
+      ),
+    ).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(
+      codes(await firstResult(admin, `{ a: categories { id } b: categories { id } c: categories { id } d: categories { id } }`)),
+    ).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(
+      codes(
+        await firstResult(admin, `query($r: DateRange!) { stores(first: 100) { edges { node { revenue(range: $r) { total } } } } }`, {
+          r: lastDays(30),
+        }),
+      ),
+    ).toEqual(['QUERY_TOO_COMPLEX']);
     expect(codes(await firstResult(admin, `{ ${'categories { id } '.repeat(120)} }`))).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(codes(await firstResult(admin, `subscription {`))).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(codes(await firstResult(admin, `subscription { jobEvents(queue: "reports") { nope } }`))).toEqual(['GRAPHQL_VALIDATION_FAILED']);

@@ -17,12 +17,15 @@ import { connect } from './jobs-helpers.js';
  */
 
 const logLines: Array<Record<string, unknown>> = [];
-const logger = pino({ level: 'info' }, new Writable({
-  write(chunk, _encoding, done) {
-    for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-    done();
-  },
-}));
+const logger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  }),
+);
 
 const range = lastDays(30);
 const CARD = `query Card($range: DateRange!) { store(id: "1") { id name revenue(range: $range) { total orders } } }`;
@@ -60,7 +63,11 @@ afterAll(() => server?.stop());
 describe('Metrics after resetMetrics and a known sequence', () => {
   it('counts every HTTP request exactly, by status, errors and hot path', () => {
     expect(metrics.http).toMatchObject({ requests: 7, errors: 3, hotPath: 1 }); // the reset itself + 6
-    expect(metrics.http.statuses).toEqual([{ status: 200, count: 5 }, { status: 400, count: 1 }, { status: 401, count: 1 }]);
+    expect(metrics.http.statuses).toEqual([
+      { status: 200, count: 5 },
+      { status: 400, count: 1 },
+      { status: 401, count: 1 },
+    ]);
     expect(metrics.http.latency.count).toBe(7);
     const { p50Ms, p95Ms, p99Ms, maxMs, meanMs } = metrics.http.latency;
     expect(p50Ms).toBeGreaterThan(0);
@@ -80,7 +87,15 @@ describe('Metrics after resetMetrics and a known sequence', () => {
     expect(Object.keys(fields).sort()).toEqual(['Query.store', 'Store.revenue']);
     expect(fields['Query.store']).toMatchObject({ hits: 2, misses: 1, staleHits: 0, errors: 0 });
     expect(fields['Store.revenue']).toMatchObject({ hits: 2, misses: 1, staleHits: 0, errors: 0 });
-    expect(metrics.cache).toMatchObject({ hits: 4, misses: 2, staleHits: 0, errors: 0, operationHits: 1, redisConnected: false, degraded: false });
+    expect(metrics.cache).toMatchObject({
+      hits: 4,
+      misses: 2,
+      staleHits: 0,
+      errors: 0,
+      operationHits: 1,
+      redisConnected: false,
+      degraded: false,
+    });
     expect(metrics.cache.hitRate).toBeCloseTo(4 / 6, 12);
     expect(metrics.cache.l1Entries).toBeGreaterThanOrEqual(2);
     expect(metrics.cache.l1Bytes).toBeGreaterThan(0);
@@ -104,7 +119,8 @@ describe('Metrics after resetMetrics and a known sequence', () => {
     expect(metrics.process.rssBytes).toBeGreaterThan(metrics.process.heapUsedBytes);
     expect(metrics.queues.length).toBeGreaterThan(0);
     for (const queue of metrics.queues) {
-      for (const state of ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const) expect(Number.isInteger(queue[state]) && queue[state] >= 0).toBe(true);
+      for (const state of ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const)
+        expect(Number.isInteger(queue[state]) && queue[state] >= 0).toBe(true);
     }
     expect(metrics.queues.map((q) => q.name)).toEqual((await server.app.services.queues!.counts()).map((q) => q.name));
   });
@@ -145,11 +161,14 @@ describe('access', () => {
       const { client } = connect(server, key);
       return new Promise<{ data?: unknown; errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }>((resolve, reject) => {
         let result: { data?: unknown; errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> } = {};
-        client.subscribe({ query: '{ metrics { uptimeSeconds http { requests } } }' }, {
-          next: (value) => (result = value as typeof result),
-          error: reject,
-          complete: () => resolve(result),
-        });
+        client.subscribe(
+          { query: '{ metrics { uptimeSeconds http { requests } } }' },
+          {
+            next: (value) => (result = value as typeof result),
+            error: reject,
+            complete: () => resolve(result),
+          },
+        );
       }).finally(() => client.dispose());
     };
     expect((await run(viewerKey)).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
@@ -172,18 +191,24 @@ describe('event-loop lag', () => {
     blockEventLoop(BLOCK_MS);
     // One sample spans the block, recorded when the monitor's timer next fires (under load that
     // can be after the first read); with under 100 samples since the reset, the p99 is that one.
-    const blocked = await waitFor(async () => {
-      const lag = await lagMs();
-      return lag >= BLOCK_MS * 0.9 && lag;
-    }, { what: `the monitor to report the ${BLOCK_MS} ms block` });
+    const blocked = await waitFor(
+      async () => {
+        const lag = await lagMs();
+        return lag >= BLOCK_MS * 0.9 && lag;
+      },
+      { what: `the monitor to report the ${BLOCK_MS} ms block` },
+    );
     expect(blocked).toBeLessThan(BLOCK_MS * 2); // milliseconds, not µs or ns
 
     expect(dataOf(await server.request(ResetMetricsDocument)).resetMetrics).toBe(true);
     // At rest: wait until the monitor has sampled again (a timer is never exactly on time, so lag > 0).
-    const atRest = await waitFor(async () => {
-      const lag = await lagMs();
-      return lag > 0 && lag;
-    }, { what: 'the event-loop monitor to take a sample after the reset' });
+    const atRest = await waitFor(
+      async () => {
+        const lag = await lagMs();
+        return lag > 0 && lag;
+      },
+      { what: 'the event-loop monitor to take a sample after the reset' },
+    );
     expect(Number.isFinite(atRest)).toBe(true);
     expect(atRest).toBeLessThan(BLOCK_MS / 2);
   });

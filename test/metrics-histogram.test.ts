@@ -26,7 +26,8 @@ function expectWithinPrecision(actual: number, truth: number): void {
 
 const distributions: Record<string, (next: () => number) => number> = {
   'uniform 0-50 ms': (next) => next() * 50,
-  'log-normal around 3 ms': (next) => Math.exp(Math.log(3) + 1.2 * Math.sqrt(-2 * Math.log(next() || 1e-9)) * Math.cos(2 * Math.PI * next())),
+  'log-normal around 3 ms': (next) =>
+    Math.exp(Math.log(3) + 1.2 * Math.sqrt(-2 * Math.log(next() || 1e-9)) * Math.cos(2 * Math.PI * next())),
   'bimodal 0.2 ms / 800 ms': (next) => (next() < 0.97 ? 0.2 + next() * 0.05 : 800 + next() * 400),
 };
 

@@ -8,13 +8,27 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** /metrics: valid Prometheus text, the same numbers as GraphQL, ADMIN only unless METRICS_PUBLIC. */
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
-interface Family { type: string; help: string; samples: Sample[] }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+interface Family {
+  type: string;
+  help: string;
+  samples: Sample[];
+}
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)/y;
-const SUFFIXES: Record<string, string[]> = { counter: [''], gauge: [''], summary: ['', '_sum', '_count'], histogram: ['_bucket', '_sum', '_count'], untyped: [''] };
+const SUFFIXES: Record<string, string[]> = {
+  counter: [''],
+  gauge: [''],
+  summary: ['', '_sum', '_count'],
+  histogram: ['_bucket', '_sum', '_count'],
+  untyped: [''],
+};
 
 /** A strict reader of the text exposition format 0.0.4: throws on anything a Prometheus server would reject. */
 function parsePrometheus(text: string): Map<string, Family> {
@@ -79,7 +93,9 @@ describe('/metrics', () => {
     const card = `query Card($range: DateRange!) { store(id: "2") { revenue(range: $range) { total } topProducts(range: $range, limit: 3) { revenue } } }`;
     for (let i = 0; i < 3; i += 1) await server.request(card, { variables: { range } });
     await server.request('{ nope }');
-    const metrics: MetricsSnapshotQuery['metrics'] = dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 100 } })).metrics;
+    const metrics: MetricsSnapshotQuery['metrics'] = dataOf(
+      await server.request(MetricsSnapshotDocument, { variables: { top: 100 } }),
+    ).metrics;
     const response = await scrape(server.adminKey);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -98,8 +114,14 @@ describe('/metrics', () => {
     for (const row of metrics.resolvers) {
       const labels = { field: row.field };
       expect(value(families, 'graphpulse_resolver_duration_seconds_count', labels)).toBe(row.count);
-      expect(value(families, 'graphpulse_resolver_duration_seconds', { ...labels, quantile: '0.95' })).toBeCloseTo(row.latency.p95Ms / 1000, 12);
-      expect(value(families, 'graphpulse_resolver_duration_seconds', { ...labels, quantile: '0.99' })).toBeCloseTo(row.latency.p99Ms / 1000, 12);
+      expect(value(families, 'graphpulse_resolver_duration_seconds', { ...labels, quantile: '0.95' })).toBeCloseTo(
+        row.latency.p95Ms / 1000,
+        12,
+      );
+      expect(value(families, 'graphpulse_resolver_duration_seconds', { ...labels, quantile: '0.99' })).toBeCloseTo(
+        row.latency.p99Ms / 1000,
+        12,
+      );
       expect(value(families, 'graphpulse_resolver_errors_total', labels)).toBe(row.errors);
     }
     for (const field of metrics.cache.fields) {
@@ -109,7 +131,9 @@ describe('/metrics', () => {
     expect(metrics.cache.fields.map((f) => f.field).sort()).toEqual(['Query.store', 'Store.revenue', 'Store.topProducts']);
     expect(value(families, 'graphpulse_db_queries_total')).toBe(metrics.database.queries);
     expect(value(families, 'graphpulse_db_query_duration_seconds_count')).toBe(metrics.database.latency.count);
-    const pool = Object.fromEntries(['total', 'idle', 'waiting'].map((state) => [state, value(families, 'graphpulse_db_pool_connections', { state })]));
+    const pool = Object.fromEntries(
+      ['total', 'idle', 'waiting'].map((state) => [state, value(families, 'graphpulse_db_pool_connections', { state })]),
+    );
     expect(pool.total).toBeGreaterThanOrEqual(1);
     expect(pool.idle).toBeLessThanOrEqual(pool.total!);
     expect(pool.waiting).toBe(0);
@@ -129,15 +153,21 @@ describe('/metrics', () => {
     const BLOCK_MS = 400;
     dataOf(await server.request(ResetMetricsDocument));
     // Node's monitor drops the first interval after a reset: let it sample once before the block.
-    await waitFor(async () => dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 1 } })).metrics.process.eventLoopLagP99Ms > 0, {
-      what: 'the event-loop monitor to sample after the reset',
-    });
+    await waitFor(
+      async () => dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 1 } })).metrics.process.eventLoopLagP99Ms > 0,
+      {
+        what: 'the event-loop monitor to sample after the reset',
+      },
+    );
     blockEventLoop(BLOCK_MS);
     // The block's sample is recorded when the monitor's timer next fires: wait for it, not for the clock.
-    const lagSeconds = await waitFor(async () => {
-      const lag = value(parsePrometheus(await (await scrape(server.adminKey)).text()), 'graphpulse_event_loop_lag_p99_seconds')!;
-      return lag >= (BLOCK_MS * 0.9) / 1000 && lag;
-    }, { what: `/metrics to report the ${BLOCK_MS} ms block` });
+    const lagSeconds = await waitFor(
+      async () => {
+        const lag = value(parsePrometheus(await (await scrape(server.adminKey)).text()), 'graphpulse_event_loop_lag_p99_seconds')!;
+        return lag >= (BLOCK_MS * 0.9) / 1000 && lag;
+      },
+      { what: `/metrics to report the ${BLOCK_MS} ms block` },
+    );
     expect(lagSeconds).toBeLessThan((BLOCK_MS * 2) / 1000);
     // Under 100 samples since the reset the p99 is still the blocked one.
     const { metrics } = dataOf(await server.request(MetricsSnapshotDocument, { variables: { top: 1 } }));

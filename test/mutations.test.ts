@@ -29,7 +29,9 @@ let stocked: Array<{ id: number; price: number; cost: number }>;
 
 async function createKey(role: Role, storeIds?: number[]): Promise<string> {
   const data = dataOf(
-    await server.request(TCreateApiKeyDocument, { variables: { name: `mutations ${role}`, role, storeIds: storeIds?.map(String) ?? null } }),
+    await server.request(TCreateApiKeyDocument, {
+      variables: { name: `mutations ${role}`, role, storeIds: storeIds?.map(String) ?? null },
+    }),
   );
   expect(data.createApiKey.role).toBe(role);
   return data.createApiKey.key;
@@ -99,7 +101,9 @@ describe('recordOrder', () => {
     const [a, b] = stocked;
     const today = lastDays(1);
     // Warm every answer the order must change, so a stale cache would show.
-    const revenueBefore = dataOf(await server.request(TStoreRevenueDocument, { variables: { id: String(storeId), range: today, granularity: 'DAY' } }));
+    const revenueBefore = dataOf(
+      await server.request(TStoreRevenueDocument, { variables: { id: String(storeId), range: today, granularity: 'DAY' } }),
+    );
     const listBefore = dataOf(await server.request(TLatestOrdersDocument, { variables: { storeId: String(storeId), first: 3 } }));
     const stockBefore = { a: await onHand(storeId, a.id), b: await onHand(storeId, b.id), other: await onHand(otherStoreId, a.id) };
     const before = await snapshot();
@@ -114,7 +118,12 @@ describe('recordOrder', () => {
     const expectedCents = 3 * cents(a.price) + 3 * cents(b.price);
 
     expect(cents(order.total)).toBe(expectedCents);
-    expect(order).toMatchObject({ status: 'COMPLETED', channel: 'DELIVERY', store: { id: String(storeId) }, customer: { id: String(customerId) } });
+    expect(order).toMatchObject({
+      status: 'COMPLETED',
+      channel: 'DELIVERY',
+      store: { id: String(storeId) },
+      customer: { id: String(customerId) },
+    });
     expect(Math.abs(Date.parse(order.placedAt) - Date.now())).toBeLessThan(60_000);
     // Lines: catalogue price, quantity per product, line totals adding up to the total.
     const perProduct = new Map<string, number>();
@@ -152,8 +161,16 @@ describe('recordOrder', () => {
     // Visible at once: newest first in the orders list, and in today's revenue.
     const list = dataOf(await server.request(TLatestOrdersDocument, { variables: { storeId: String(storeId), first: 3 } }));
     expect(list.orders.totalCount).toBe(listBefore.orders.totalCount + 1);
-    expect(list.orders.edges[0].node).toMatchObject({ id: order.id, total: order.total, status: 'COMPLETED', channel: 'DELIVERY', customer: { id: String(customerId) } });
-    const revenue = dataOf(await server.request(TStoreRevenueDocument, { variables: { id: String(storeId), range: today, granularity: 'DAY' } }));
+    expect(list.orders.edges[0].node).toMatchObject({
+      id: order.id,
+      total: order.total,
+      status: 'COMPLETED',
+      channel: 'DELIVERY',
+      customer: { id: String(customerId) },
+    });
+    const revenue = dataOf(
+      await server.request(TStoreRevenueDocument, { variables: { id: String(storeId), range: today, granularity: 'DAY' } }),
+    );
     const was = revenueBefore.store!.revenue;
     const now = revenue.store!.revenue;
     expect({ total: cents(now.total), orders: now.orders, items: now.items }).toEqual({
@@ -186,7 +203,12 @@ describe('recordOrder', () => {
 
   describe('refuses bad orders with a stable code, a message naming the problem, and nothing written', () => {
     const cases: Array<{ name: string; input: () => OrderInput; code: string; message: RegExp }> = [
-      { name: 'unknown store', input: () => ({ storeId: '999999', items: [line(stocked[0].id, 1)] }), code: 'NOT_FOUND', message: /Store.*999999/ },
+      {
+        name: 'unknown store',
+        input: () => ({ storeId: '999999', items: [line(stocked[0].id, 1)] }),
+        code: 'NOT_FOUND',
+        message: /Store.*999999/,
+      },
       {
         name: 'unknown product among known ones',
         input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, 1), line(888888, 2)] }),
@@ -199,14 +221,24 @@ describe('recordOrder', () => {
         code: 'NOT_FOUND',
         message: /Customer.*777777/,
       },
-      { name: 'quantity 0', input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, 0)] }), code: 'BAD_USER_INPUT', message: /quantity.*0/ },
+      {
+        name: 'quantity 0',
+        input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, 0)] }),
+        code: 'BAD_USER_INPUT',
+        message: /quantity.*0/,
+      },
       {
         name: 'quantity over 1000 on a later line',
         input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, 1), line(stocked[1].id, 1001)] }),
         code: 'BAD_USER_INPUT',
         message: /items\[1\]\.quantity.*1001/,
       },
-      { name: 'negative quantity', input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, -2)] }), code: 'BAD_USER_INPUT', message: /quantity/ },
+      {
+        name: 'negative quantity',
+        input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, -2)] }),
+        code: 'BAD_USER_INPUT',
+        message: /quantity/,
+      },
       { name: 'no items', input: () => ({ storeId: String(storeId), items: [] }), code: 'BAD_USER_INPUT', message: /items/ },
       {
         name: '101 lines',
@@ -216,17 +248,30 @@ describe('recordOrder', () => {
       },
       {
         name: 'placedAt an hour in the future',
-        input: () => ({ storeId: String(storeId), placedAt: new Date(Date.now() + 3_600_000).toISOString(), items: [line(stocked[0].id, 1)] }),
+        input: () => ({
+          storeId: String(storeId),
+          placedAt: new Date(Date.now() + 3_600_000).toISOString(),
+          items: [line(stocked[0].id, 1)],
+        }),
         code: 'BAD_USER_INPUT',
         message: /placedAt.*future/,
       },
       {
         name: 'placedAt three years ago',
-        input: () => ({ storeId: String(storeId), placedAt: new Date(Date.now() - 3 * 365 * 86_400_000).toISOString(), items: [line(stocked[0].id, 1)] }),
+        input: () => ({
+          storeId: String(storeId),
+          placedAt: new Date(Date.now() - 3 * 365 * 86_400_000).toISOString(),
+          items: [line(stocked[0].id, 1)],
+        }),
         code: 'BAD_USER_INPUT',
         message: /placedAt/,
       },
-      { name: 'storeId not an id', input: () => ({ storeId: 'abc', items: [line(stocked[0].id, 1)] }), code: 'BAD_USER_INPUT', message: /storeId.*abc/ },
+      {
+        name: 'storeId not an id',
+        input: () => ({ storeId: 'abc', items: [line(stocked[0].id, 1)] }),
+        code: 'BAD_USER_INPUT',
+        message: /storeId.*abc/,
+      },
       {
         name: 'productId not an id',
         input: () => ({ storeId: String(storeId), items: [line(stocked[0].id, 1), line('1.5', 1)] }),
@@ -239,7 +284,12 @@ describe('recordOrder', () => {
         code: 'BAD_USER_INPUT',
         message: /customerId.*-3/,
       },
-      { name: 'id beyond int4', input: () => ({ storeId: '99999999999', items: [line(stocked[0].id, 1)] }), code: 'BAD_USER_INPUT', message: /storeId/ },
+      {
+        name: 'id beyond int4',
+        input: () => ({ storeId: '99999999999', items: [line(stocked[0].id, 1)] }),
+        code: 'BAD_USER_INPUT',
+        message: /storeId/,
+      },
     ];
 
     for (const { name, input, code, message } of cases) {
@@ -287,7 +337,11 @@ describe('recordOrder', () => {
     it('a key scoped to one store may not record at another: FORBIDDEN', async () => {
       const scoped = await createKey('INGEST', [otherStoreId]);
       const before = await snapshot();
-      expectError(await recordOrder({ storeId: String(storeId), items: [line(stocked[0].id, 1)] }, scoped), 'FORBIDDEN', new RegExp(String(storeId)));
+      expectError(
+        await recordOrder({ storeId: String(storeId), items: [line(stocked[0].id, 1)] }, scoped),
+        'FORBIDDEN',
+        new RegExp(String(storeId)),
+      );
       expect(await snapshot()).toEqual(before);
     });
 
@@ -310,14 +364,24 @@ describe('adjustInventory', () => {
   }
 
   async function levelRow(store: number, product: number) {
-    return db.selectFrom('inventory_levels').selectAll().where('store_id', '=', store).where('product_id', '=', product).executeTakeFirstOrThrow();
+    return db
+      .selectFrom('inventory_levels')
+      .selectAll()
+      .where('store_id', '=', store)
+      .where('product_id', '=', product)
+      .executeTakeFirstOrThrow();
   }
 
   it('adds and removes stock, answering the new level with status and days of cover', async () => {
     const product = stocked[5].id;
     const start = await levelRow(storeId, product);
     const up = dataOf(await adjust(storeId, product, 7)).adjustInventory;
-    expect(up).toMatchObject({ onHand: start.on_hand + 7, reorderPoint: start.reorder_point, store: { id: String(storeId) }, product: { id: String(product) } });
+    expect(up).toMatchObject({
+      onHand: start.on_hand + 7,
+      reorderPoint: start.reorder_point,
+      store: { id: String(storeId) },
+      product: { id: String(product) },
+    });
     expect(await onHand(storeId, product)).toBe(start.on_hand + 7);
     const down = dataOf(await adjust(storeId, product, -3)).adjustInventory;
     expect(down.onHand).toBe(start.on_hand + 4);
@@ -336,10 +400,14 @@ describe('adjustInventory', () => {
     const { on_hand, reorder_point } = await levelRow(storeId, product);
     expect(reorder_point).toBeGreaterThan(0);
     const readBoth = async () => {
-      const store = dataOf(await server.request(TStoreInventoryDocument, { variables: { id: String(storeId), status: 'ALL', first: 100 } }));
+      const store = dataOf(
+        await server.request(TStoreInventoryDocument, { variables: { id: String(storeId), status: 'ALL', first: 100 } }),
+      );
       const fromStore = store.store!.inventory.find((row) => row.product.id === String(product))!;
       const fromProduct = dataOf(
-        await server.request(TProductAnalyticsDocument, { variables: { id: String(product), range: lastDays(7), storeId: String(storeId) } }),
+        await server.request(TProductAnalyticsDocument, {
+          variables: { id: String(product), range: lastDays(7), storeId: String(storeId) },
+        }),
       ).product!.inventory!;
       return { store: [fromStore.onHand, fromStore.status], product: [fromProduct.onHand, fromProduct.status] };
     };
@@ -412,7 +480,9 @@ describe('adjustInventory', () => {
     for (const r of refused) expect(r.body.errors![0].message).toMatch(/below zero/);
     expect(await onHand(otherStoreId, product)).toBe(0);
     const level = dataOf(
-      await server.request(TProductAnalyticsDocument, { variables: { id: String(product), range: lastDays(7), storeId: String(otherStoreId) } }),
+      await server.request(TProductAnalyticsDocument, {
+        variables: { id: String(product), range: lastDays(7), storeId: String(otherStoreId) },
+      }),
     ).product!.inventory!;
     expect({ onHand: level.onHand, status: level.status }).toEqual({ onHand: 0, status: 'OUT' });
   });

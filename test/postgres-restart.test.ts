@@ -46,7 +46,8 @@ afterAll(async () => {
 });
 
 /** A request that reads Postgres every time (orders are never cached). */
-const readOrders = () => graphqlRequest<{ orders: { totalCount: number } }>(url, '{ orders(first: 1) { totalCount } }', { key: TEST_ADMIN_KEY });
+const readOrders = () =>
+  graphqlRequest<{ orders: { totalCount: number } }>(url, '{ orders(first: 1) { totalCount } }', { key: TEST_ADMIN_KEY });
 
 describe('Postgres restarted under the API', () => {
   it('the process stays up, fails fast while Postgres is down, and serves again after', async () => {
@@ -69,7 +70,10 @@ describe('Postgres restarted under the API', () => {
     expect(Date.now() - startedAt, 'a request during the outage must not hang').toBeLessThan(5_000);
     expect(during.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect(exited, `the API died: ${api.stdout().slice(-2000)}`).toBe(false);
-    expect(statuses.filter((status) => status === 0), 'no request may be cut off (connection reset)').toEqual([]);
+    expect(
+      statuses.filter((status) => status === 0),
+      'no request may be cut off (connection reset)',
+    ).toEqual([]);
 
     // Back on the same port (embedded Postgres remembers it), after a few seconds.
     postgres = await startEmbeddedPostgres(dataDir, logger, true);

@@ -39,7 +39,8 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 const startApi = (extra: Record<string, string> = {}) => startApiEntry(env(extra));
 
 async function storeCount(url: string): Promise<number> {
-  return dataOf(await graphqlRequest<{ stores: { totalCount: number } }>(url, '{ stores { totalCount } }', { key: ADMIN_KEY })).stores.totalCount;
+  return dataOf(await graphqlRequest<{ stores: { totalCount: number } }>(url, '{ stores { totalCount } }', { key: ADMIN_KEY })).stores
+    .totalCount;
 }
 
 beforeAll(() => {
@@ -82,7 +83,12 @@ describe('embedded mode with real processes', () => {
     let state = '';
     await waitFor(
       async () => {
-        const job = dataOf(await graphqlRequest<{ job: { state: string } }>(url, 'query($id: ID!) { job(id: $id) { state } }', { key: ADMIN_KEY, variables: { id: started.generateReport.id } }));
+        const job = dataOf(
+          await graphqlRequest<{ job: { state: string } }>(url, 'query($id: ID!) { job(id: $id) { state } }', {
+            key: ADMIN_KEY,
+            variables: { id: started.generateReport.id },
+          }),
+        );
         state = job.job.state;
         return state === 'COMPLETED' || state === 'FAILED';
       },
@@ -137,7 +143,11 @@ describe('embedded mode with real processes', () => {
   }, 120_000);
 
   it('npm run migrate works on the embedded default (starts and stops the database itself)', () => {
-    const child = spawnSync('npm', ['run', '--silent', 'migrate'], { encoding: 'utf8', env: { ...process.env, ...env(), DATABASE_URL: '' }, timeout: 120_000 });
+    const child = spawnSync('npm', ['run', '--silent', 'migrate'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env(), DATABASE_URL: '' },
+      timeout: 120_000,
+    });
     expect(child.status, child.stderr).toBe(0);
     expect(child.stdout).toMatch(/database is up to date|migrations applied/);
     expect(postmasterPidOf(databaseDir())).toBeNull();

@@ -66,7 +66,12 @@ function slowRequest(url: string, key: string) {
         port: target.port,
         path: target.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}`, expect: '100-continue' },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          authorization: `Bearer ${key}`,
+          expect: '100-continue',
+        },
       },
       (res) => {
         let text = '';
@@ -129,7 +134,10 @@ describe('main.ts as a process', () => {
     await slow.inFlight;
     running.signal('SIGTERM');
     await running.waitForOutput(/shutting down/, 10_000);
-    expect(await Promise.race([running.exited.then(() => 'exited'), Promise.resolve('running')]), 'exited before the in-flight request finished').toBe('running');
+    expect(
+      await Promise.race([running.exited.then(() => 'exited'), Promise.resolve('running')]),
+      'exited before the in-flight request finished',
+    ).toBe('running');
     slow.finish();
     const answer = await slow.response;
     expect(answer.status, answer.text).toBe(200);

@@ -26,7 +26,10 @@ const outcome = (path: string, tier: CacheOutcome['tier']): CacheOutcome => ({
 
 describe('role grants', () => {
   it('answer each role set by role: VIEWER reads, INGEST writes, ADMIN everything, no principal nothing', () => {
-    const table = (['VIEWER', 'INGEST', 'ADMIN', null] as const).map((role) => [role, [READERS, WRITERS, ADMINS].map((roles) => grantsOf(role).allows(roles))]);
+    const table = (['VIEWER', 'INGEST', 'ADMIN', null] as const).map((role) => [
+      role,
+      [READERS, WRITERS, ADMINS].map((roles) => grantsOf(role).allows(roles)),
+    ]);
     expect(table).toEqual([
       ['VIEWER', [true, false, false]],
       ['INGEST', [false, true, false]],

@@ -156,7 +156,10 @@ describe('seedDatabase', () => {
          (SELECT count(*) FROM events e WHERE e.customer_id IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id)) AS event_customers`,
     );
-    expect(Object.values(orphans[0]).every((n) => n === 0), JSON.stringify(orphans[0])).toBe(true);
+    expect(
+      Object.values(orphans[0]).every((n) => n === 0),
+      JSON.stringify(orphans[0]),
+    ).toBe(true);
     // Serial columns continue after the explicit ids.
     expect(await value(a, `SELECT nextval(pg_get_serial_sequence('orders', 'id')) - (SELECT max(id) FROM orders)`)).toBe(1);
   });
@@ -191,7 +194,16 @@ describe('seedDatabase', () => {
       a,
       `SELECT c.name, count(p.id)::int AS products FROM categories c LEFT JOIN products p ON p.category_id = c.id GROUP BY c.id ORDER BY c.id`,
     );
-    expect(categories.map((c) => c.name)).toEqual(['Coffee', 'Tea', 'Pastries', 'Sandwiches', 'Salads', 'Desserts', 'Beverages', 'Merchandise']);
+    expect(categories.map((c) => c.name)).toEqual([
+      'Coffee',
+      'Tea',
+      'Pastries',
+      'Sandwiches',
+      'Salads',
+      'Desserts',
+      'Beverages',
+      'Merchandise',
+    ]);
     expect(categories.every((c) => c.products === 10)).toBe(true);
     expect(await value(a, `SELECT count(*) FROM products WHERE unit_cost >= unit_price OR unit_cost <= 0`)).toBe(0);
     expect(await value(a, `SELECT count(*) FROM products WHERE sku !~ '^[A-Z]{3}-[0-9]{3}$'`)).toBe(0);
@@ -268,7 +280,10 @@ describe('seedDatabase', () => {
     expect(counts.CHECKOUT).toBeGreaterThan(0);
     expect(await value(a, `SELECT count(*) FROM events WHERE id !~ '^seed-[0-9]+$' OR session_id IS NULL`)).toBe(0);
     expect(await value(a, `SELECT count(*) FROM events WHERE customer_id IS NOT NULL`)).toBeGreaterThan(0);
-    const sources = await rows<{ source: string }>(a, `SELECT DISTINCT properties->>'source' AS source FROM events WHERE type = 'VISIT' AND properties IS NOT NULL`);
+    const sources = await rows<{ source: string }>(
+      a,
+      `SELECT DISTINCT properties->>'source' AS source FROM events WHERE type = 'VISIT' AND properties IS NOT NULL`,
+    );
     expect(sources.map((r) => r.source).sort()).toEqual(['ads', 'direct', 'email', 'organic', 'social']);
   });
 

@@ -60,7 +60,9 @@ describe('builders produce exactly the tags used before the vocabulary', () => {
       'store:3:inventory',
       'customer:42:orders',
     ]);
-    expect(tagsForWrite({ kind: 'order', storeId: 3, productIds: [11], customerId: null, day: '2024-03-01' })).not.toContain('customer:null:orders');
+    expect(tagsForWrite({ kind: 'order', storeId: 3, productIds: [11], customerId: null, day: '2024-03-01' })).not.toContain(
+      'customer:null:orders',
+    );
     expect(tagsForWrite({ kind: 'inventory', storeId: 3, productIds: [11], day: '2024-03-01' })).toEqual(['store:3:inventory']);
   });
 
@@ -124,7 +126,9 @@ describe('builders produce exactly the tags used before the vocabulary', () => {
     for (const name of families) {
       const family = TAG_FAMILIES[name];
       const holes = family.parts.filter((part) => typeof part !== 'string');
-      const template = (readTag[name] as (...values: string[]) => string)(...holes.map((part) => (part === TAG_PARTS.ID ? 'parent.id' : 'args.range')));
+      const template = (readTag[name] as (...values: string[]) => string)(
+        ...holes.map((part) => (part === TAG_PARTS.ID ? 'parent.id' : 'args.range')),
+      );
       expect(familyOfTemplate(template), template).toBe(name);
       const concrete = template.replace('{parent.id}', '17').replace('{buckets:args.range}', 'd:2024-03-01');
       expect(familyOfTag(concrete), concrete).toBe(name);
@@ -183,7 +187,8 @@ function storeRevenueWith(tags: string) {
   return [store, store.getFields().revenue, schema] as const;
 }
 
-const compose = (tags: string) => composeFieldResolvers(storeRevenueWith(tags)[2], { cache: l1Cache(), schemaVersion: 'test', timings: null });
+const compose = (tags: string) =>
+  composeFieldResolvers(storeRevenueWith(tags)[2], { cache: l1Cache(), schemaVersion: 'test', timings: null });
 
 describe('the start-up check of read tags', () => {
   it('accepts a schema whose read tags all come from the vocabulary', () => {
@@ -192,7 +197,11 @@ describe('the start-up check of read tags', () => {
   });
 
   it.each([
-    ['a misspelt family', `["store:{parent.id}:sale:{buckets:args.range}"]`, /Store\.revenue: tag "store:\{parent\.id\}:sale:\{buckets:args\.range\}" is not from the tag vocabulary/],
+    [
+      'a misspelt family',
+      `["store:{parent.id}:sale:{buckets:args.range}"]`,
+      /Store\.revenue: tag "store:\{parent\.id\}:sale:\{buckets:args\.range\}" is not from the tag vocabulary/,
+    ],
     ['free text', `["revenue-of-everything"]`, /Store\.revenue: tag "revenue-of-everything" is not from the tag vocabulary/],
     ['a value where buckets belong', `["store:{parent.id}:sales:{args.range}"]`, /Store\.revenue: tag .* is not from the tag vocabulary/],
   ])('refuses %s, naming the field coordinate', (_name, tags, message) => {
@@ -214,10 +223,16 @@ describe('the start-up check of read tags', () => {
       storeReturns: { parts: ['store', TAG_PARTS.ID, 'returns'], writers: [] },
     } as unknown as TagVocabulary;
     const fields = [{ coordinate: 'Store.returns', tagTemplates: ['store:{parent.id}:returns'] }];
-    expect(() => checkReadTags(fields, vocabulary)).toThrow(/Store\.returns: tag family storeReturns .* has no writer that invalidates it and is not declared ttlOnly/);
+    expect(() => checkReadTags(fields, vocabulary)).toThrow(
+      /Store\.returns: tag family storeReturns .* has no writer that invalidates it and is not declared ttlOnly/,
+    );
     // The same family declared TTL-only, or with a writer, passes.
-    expect(() => checkReadTags(fields, { ...vocabulary, storeReturns: { ...vocabulary.storeReturns, ttlOnly: 'returns are rare' } } as TagVocabulary)).not.toThrow();
-    expect(() => checkReadTags(fields, { ...vocabulary, storeReturns: { ...vocabulary.storeReturns, writers: ['committedWrite'] } } as TagVocabulary)).not.toThrow();
+    expect(() =>
+      checkReadTags(fields, { ...vocabulary, storeReturns: { ...vocabulary.storeReturns, ttlOnly: 'returns are rare' } } as TagVocabulary),
+    ).not.toThrow();
+    expect(() =>
+      checkReadTags(fields, { ...vocabulary, storeReturns: { ...vocabulary.storeReturns, writers: ['committedWrite'] } } as TagVocabulary),
+    ).not.toThrow();
   });
 
   it('the real schema passes, reads only vocabulary tags, and reads every family of the vocabulary', async () => {

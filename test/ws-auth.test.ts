@@ -35,7 +35,13 @@ function open(server: TestServer, connectionParams: Record<string, unknown> | un
   const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
   const closed = new Promise<Closed>((resolve) => (resolveClosed = resolve));
   let acked = false;
-  const impl = origin ? class extends WebSocket { constructor(url: string, protocols?: string | string[]) { super(url, protocols, { origin }); } } : WebSocket;
+  const impl = origin
+    ? class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { origin });
+        }
+      }
+    : WebSocket;
   const client = createClient({
     url: wsUrlOf(server),
     webSocketImpl: impl,
@@ -62,7 +68,10 @@ async function query(socket: Socket, text = STORES) {
   const op = collect(socket.client, text);
   await op.until((items) => items.length > 0 || op.completed, 5_000).catch(() => undefined);
   op.stop();
-  return { data: op.items[0] as { stores?: { totalCount: number } } | undefined, errors: op.errors as Array<{ extensions?: { code?: string } }> };
+  return {
+    data: op.items[0] as { stores?: { totalCount: number } } | undefined,
+    errors: op.errors as Array<{ extensions?: { code?: string } }>,
+  };
 }
 
 let server: TestServer;
@@ -100,7 +109,9 @@ describe('the key in connectionParams', () => {
   });
 
   it('a top-level key wins over one in headers', async () => {
-    const socket = track(open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}`, headers: { authorization: 'Bearer gp_not_a_key_000000000000000' } }));
+    const socket = track(
+      open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}`, headers: { authorization: 'Bearer gp_not_a_key_000000000000000' } }),
+    );
     await socket.connected;
     expect((await query(socket)).errors).toEqual([]);
   });
@@ -119,7 +130,10 @@ describe('refusals close the socket with a code and a reason', () => {
   });
 
   it('an unknown key: 4401 unknown or revoked API key', async () => {
-    for (const params of [{ authorization: 'Bearer gp_never_issued_0000000000000000' }, { headers: { Authorization: 'Bearer gp_never_issued_0000000000000000' } }]) {
+    for (const params of [
+      { authorization: 'Bearer gp_never_issued_0000000000000000' },
+      { headers: { Authorization: 'Bearer gp_never_issued_0000000000000000' } },
+    ]) {
       const socket = track(open(server, params));
       expect(await socket.closed).toEqual({ code: 4401, reason: 'Unauthorized: unknown or revoked API key' });
       expect(socket.wasConnected()).toBe(false);
@@ -128,7 +142,9 @@ describe('refusals close the socket with a code and a reason', () => {
 
   it('a revoked key: 4401 unknown or revoked API key', async () => {
     const viewer = await createViewer();
-    expect(dataOf(await server.request(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { variables: { id: viewer.id } })).revokeApiKey).toBe(true);
+    expect(
+      dataOf(await server.request(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { variables: { id: viewer.id } })).revokeApiKey,
+    ).toBe(true);
     const socket = track(open(server, { authorization: `Bearer ${viewer.key}` }));
     expect(await socket.closed).toEqual({ code: 4401, reason: 'Unauthorized: unknown or revoked API key' });
   });
@@ -183,7 +199,9 @@ describe('a key revoked while its socket is open', () => {
     const socket = track(open(server, { Authorization: `Bearer ${viewer.key}` }));
     await socket.connected;
     expect((await query(socket)).errors).toEqual([]);
-    expect(dataOf(await server.request(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { variables: { id: viewer.id } })).revokeApiKey).toBe(true);
+    expect(
+      dataOf(await server.request(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { variables: { id: viewer.id } })).revokeApiKey,
+    ).toBe(true);
     const after = await query(socket);
     expect(after.data).toBeUndefined();
     expect(after.errors.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);

@@ -23,8 +23,7 @@ const ADD_TO_CART_SHARE = 0.45;
 const CHECKOUT_SHARE = 0.55;
 const MEAN_PAGE_VIEWS = 0.75 * 1 + 0.2 * 2 + 0.05 * 3;
 /** Expected events per session, to turn a target event count into sessions. */
-export const EVENTS_PER_SESSION =
-  1 + PAGE_VIEW_SHARE * MEAN_PAGE_VIEWS + PAGE_VIEW_SHARE * ADD_TO_CART_SHARE * (1 + CHECKOUT_SHARE);
+export const EVENTS_PER_SESSION = 1 + PAGE_VIEW_SHARE * MEAN_PAGE_VIEWS + PAGE_VIEW_SHARE * ADD_TO_CART_SHARE * (1 + CHECKOUT_SHARE);
 
 /** Web traffic is less weekly than till traffic; index = Date.getUTCDay(). */
 export const SESSION_WEEKDAY = [1.1, 0.95, 0.97, 0.98, 1.0, 1.02, 1.12] as const;
@@ -56,7 +55,15 @@ export function generateDayEvents(
       let t = dayStartSec + rng.weighted(world.sessionHours) * 3600 + rng.int(0, 3599);
       const emit = (type: number, properties: object | null) => {
         const json = properties && rng.chance(0.9) ? JSON.stringify(properties) : null;
-        events.push({ storeId: store.id, type, occurredSec: t, sessionNo: session, customerId, properties: json, receivedSec: t + rng.int(0, 4) });
+        events.push({
+          storeId: store.id,
+          type,
+          occurredSec: t,
+          sessionNo: session,
+          customerId,
+          properties: json,
+          receivedSec: t + rng.int(0, 4),
+        });
       };
       emit(0, { source: rng.pick(VISIT_SOURCES) });
       if (!rng.chance(PAGE_VIEW_SHARE)) continue;

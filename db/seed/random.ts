@@ -39,7 +39,8 @@ export function weightTable<T>(entries: ReadonlyArray<readonly [T, number]>): We
   const cumulative = new Float64Array(entries.length);
   let total = 0;
   entries.forEach(([, weight], i) => {
-    if (!(weight >= 0) || !Number.isFinite(weight)) throw new Error(`weightTable: weight ${weight} at index ${i} is not a finite number >= 0`);
+    if (!(weight >= 0) || !Number.isFinite(weight))
+      throw new Error(`weightTable: weight ${weight} at index ${i} is not a finite number >= 0`);
     total += weight;
     cumulative[i] = total;
   });

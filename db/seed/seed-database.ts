@@ -50,7 +50,8 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
   const { scale, seed = 42, today = new Date(), logger, reset = false } = options;
   if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`seedDatabase: scale must be a positive number, got ${scale}`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seedDatabase: seed must be an integer, got ${seed}`);
-  if (!(today instanceof Date) || Number.isNaN(today.getTime())) throw new Error(`seedDatabase: today must be a valid Date, got ${String(today)}`);
+  if (!(today instanceof Date) || Number.isNaN(today.getTime()))
+    throw new Error(`seedDatabase: today must be a valid Date, got ${String(today)}`);
 
   const window = makeWindow(today);
   const from = isoDay(window.startMs);

@@ -127,7 +127,14 @@ function buildProducts(rng: Random): Pick<World, 'products' | 'productTables'> {
     category.products.forEach(([name, priceCents], i) => {
       const costCents = Math.max(1, Math.min(priceCents - 1, Math.round(priceCents * rng.float(...category.costRatio))));
       const index = products.length;
-      products.push({ id: index + 1, sku: `${category.skuPrefix}-${String(i + 1).padStart(3, '0')}`, name, categoryId: c + 1, priceCents, costCents });
+      products.push({
+        id: index + 1,
+        sku: `${category.skuPrefix}-${String(i + 1).padStart(3, '0')}`,
+        name,
+        categoryId: c + 1,
+        priceCents,
+        costCents,
+      });
       const weight = (category.weight * zipf[i]) / zipfSum;
       normal.push([index, weight]);
       lunch.push([index, weight * category.lunchBoost]);
@@ -182,5 +189,8 @@ export function buildWorld(seed: number, scale: number, window: Window): { world
     return { id, firstSeenSec: draft.firstSeenSec, tier: draft.tier, homeStoreId: draft.homeStoreId };
   });
   const sessionHours = weightTable(SESSION_HOURS.map((w, h) => [h, w] as const));
-  return { world: { window, stores, storeTable, products, productTables, customerCount: customers.length, pools, sessionHours }, customers };
+  return {
+    world: { window, stores, storeTable, products, productTables, customerCount: customers.length, pools, sessionHours },
+    customers,
+  };
 }

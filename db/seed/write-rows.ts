@@ -12,7 +12,16 @@ import { DAY_MS, isoDay, type SeedCustomer, type World } from './world.js';
  * id before either is sent. Money travels as integer cents and becomes numeric in SQL.
  */
 
-export const SEEDED_TABLES = ['stores', 'categories', 'products', 'customers', 'orders', 'order_items', 'inventory_levels', 'events'] as const;
+export const SEEDED_TABLES = [
+  'stores',
+  'categories',
+  'products',
+  'customers',
+  'orders',
+  'order_items',
+  'inventory_levels',
+  'events',
+] as const;
 export type SeededTable = (typeof SEEDED_TABLES)[number];
 
 const textArray = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(', ')}]`;

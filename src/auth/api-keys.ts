@@ -67,7 +67,12 @@ export async function ensureAdminKey(db: Db, configured: string | undefined): Pr
     }
     return { createdKey: null };
   }
-  const anyAdmin = await db.selectFrom('api_keys').select('id').where('role', '=', 'ADMIN').where('revoked_at', 'is', null).executeTakeFirst();
+  const anyAdmin = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('role', '=', 'ADMIN')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   if (anyAdmin) return { createdKey: null };
   const created = await createApiKey(db, { name: 'admin (first start)', role: 'ADMIN', storeIds: null });
   return { createdKey: created.key };

@@ -26,7 +26,9 @@ export function assertStoreVisible(principal: Principal, storeId: number): void 
  */
 export function scopedStoreIds(principal: Principal, requested: readonly number[] | null | undefined): number[] | null {
   if (requested && requested.length === 0) {
-    throw new BadUserInputError('storeIds must name at least one store, or be omitted for every store the key may see', { argument: 'storeIds' });
+    throw new BadUserInputError('storeIds must name at least one store, or be omitted for every store the key may see', {
+      argument: 'storeIds',
+    });
   }
   if (requested && requested.length > 0) {
     for (const id of requested) assertStoreVisible(principal, id);

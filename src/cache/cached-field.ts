@@ -42,7 +42,11 @@ function pathOf(info: GraphQLResolveInfo): string {
 }
 
 /** Reads and validates @cached of one field; throws with the coordinate when the directive is bad. */
-export function readCachedDirective(type: GraphQLObjectType, field: GraphQLField<unknown, unknown>, schema: GraphQLSchema): CachedFieldConfig | null {
+export function readCachedDirective(
+  type: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+  schema: GraphQLSchema,
+): CachedFieldConfig | null {
   if (!field.astNode) return null;
   const values = getDirectiveValues(cachedDirective, field.astNode);
   if (!values) return null;

@@ -19,7 +19,9 @@ export function checkReadTags(fields: readonly FieldReadTags[], vocabulary: TagV
     for (const template of tagTemplates) {
       const name = familyOfTemplate(template, vocabulary);
       if (name === null) {
-        problems.push(`${coordinate}: tag "${template}" is not from the tag vocabulary; build it with readTag.<family>(…) of src/cache/tag-vocabulary.ts`);
+        problems.push(
+          `${coordinate}: tag "${template}" is not from the tag vocabulary; build it with readTag.<family>(…) of src/cache/tag-vocabulary.ts`,
+        );
         continue;
       }
       const family = vocabulary[name];

@@ -25,7 +25,11 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
   }
   const redis = createFastRedis(config.REDIS_URL, logger, 'cache');
   // The subscriber may queue its SUBSCRIBE until connected and re-subscribes after reconnects.
-  const subscriber = createFastRedis(config.REDIS_URL, logger, 'subscriber', { enableOfflineQueue: true, enableAutoPipelining: false, commandTimeout: undefined });
+  const subscriber = createFastRedis(config.REDIS_URL, logger, 'subscriber', {
+    enableOfflineQueue: true,
+    enableAutoPipelining: false,
+    commandTimeout: undefined,
+  });
   const l2 = new RedisStore(redis, config.REDIS_PREFIX, logger);
   const bus = new InvalidationBus(redis, subscriber, `${config.REDIS_PREFIX}bus`, logger);
   // Start never waits on a dead Redis: the subscription completes in the background once it connects.

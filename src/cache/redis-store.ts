@@ -89,7 +89,10 @@ export class RedisStore implements CacheStore {
         for (const tag of entry.tags) {
           const tagKey = this.prefix + 't:' + tag;
           // A tag set lives as long as its longest-lived member: NX sets the first expiry, GT only extends it.
-          multi.sadd(tagKey, fullKey).pexpire(tagKey, ttl + 1_000, 'NX').pexpire(tagKey, ttl + 1_000, 'GT');
+          multi
+            .sadd(tagKey, fullKey)
+            .pexpire(tagKey, ttl + 1_000, 'NX')
+            .pexpire(tagKey, ttl + 1_000, 'GT');
         }
         await multi.exec();
       },
@@ -119,7 +122,11 @@ export class RedisStore implements CacheStore {
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await this.guarded('unlock', async () => void (await this.redis.eval(RELEASE_LOCK_SCRIPT, 1, this.prefix + 'l:' + key, token)), undefined);
+    await this.guarded(
+      'unlock',
+      async () => void (await this.redis.eval(RELEASE_LOCK_SCRIPT, 1, this.prefix + 'l:' + key, token)),
+      undefined,
+    );
   }
 
   async clear(): Promise<void> {

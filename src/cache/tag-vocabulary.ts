@@ -93,7 +93,9 @@ const familyNames = Object.keys(TAG_FAMILIES) as TagFamilyName[];
 
 function readTemplate(parts: readonly Part[], values: readonly string[]): string {
   let next = 0;
-  return parts.map((part) => (typeof part === 'string' ? part : part === ID ? valueHole(values[next++]) : bucketsHole(values[next++]))).join(':');
+  return parts
+    .map((part) => (typeof part === 'string' ? part : part === ID ? valueHole(values[next++]) : bucketsHole(values[next++])))
+    .join(':');
 }
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -154,14 +156,19 @@ const tagMatchers = new WeakMap<TagVocabulary, Array<[string, RegExp]>>();
 
 function matchingFamily(matchers: Array<[string, RegExp]>, text: string): string | null {
   const found = matchers.filter(([, pattern]) => pattern.test(text)).map(([name]) => name);
-  if (found.length > 1) throw new Error(`tag "${text}" matches several tag families (${found.join(', ')}); the vocabulary must keep them apart`);
+  if (found.length > 1)
+    throw new Error(`tag "${text}" matches several tag families (${found.join(', ')}); the vocabulary must keep them apart`);
   return found[0] ?? null;
 }
 
 /** The family of a @cached template, or null when it is free text (not built by readTag). */
 export function familyOfTemplate(template: string, vocabulary: TagVocabulary = TAG_FAMILIES): string | null {
   let matchers = templateMatchers.get(vocabulary);
-  if (!matchers) templateMatchers.set(vocabulary, (matchers = familyPatterns(vocabulary, (part) => (part === ID ? VALUE_HOLE_PATTERN : BUCKETS_HOLE_PATTERN))));
+  if (!matchers)
+    templateMatchers.set(
+      vocabulary,
+      (matchers = familyPatterns(vocabulary, (part) => (part === ID ? VALUE_HOLE_PATTERN : BUCKETS_HOLE_PATTERN))),
+    );
   return matchingFamily(matchers, template);
 }
 

@@ -76,11 +76,15 @@ export function compileTagTemplate(template: string, coordinate: string, scope: 
     const bucket = expression.startsWith('buckets:');
     const [root, ...path] = (bucket ? expression.slice('buckets:'.length) : expression).split('.');
     if ((root !== 'parent' && root !== 'args') || path.length === 0) {
-      throw new Error(`@cached on ${coordinate}: tag "${template}" has an unknown variable {${expression}}; use {parent.<field>}, {args.<name>} or {buckets:args.<range>}`);
+      throw new Error(
+        `@cached on ${coordinate}: tag "${template}" has an unknown variable {${expression}}; use {parent.<field>}, {args.<name>} or {buckets:args.<range>}`,
+      );
     }
     const known = root === 'parent' ? scope.parentFields : scope.argNames;
     if (!known.has(path[0])) {
-      throw new Error(`@cached on ${coordinate}: tag "${template}" names {${expression}} but ${root === 'parent' ? 'the parent type has no field' : 'the field has no argument'} "${path[0]}"`);
+      throw new Error(
+        `@cached on ${coordinate}: tag "${template}" names {${expression}} but ${root === 'parent' ? 'the parent type has no field' : 'the field has no argument'} "${path[0]}"`,
+      );
     }
     if (bucket) {
       pieces.push((_parent, args) => {

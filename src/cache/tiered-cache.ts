@@ -186,7 +186,13 @@ export class TieredCache {
   /** Stores a value computed elsewhere (an operation entry) under the same rules as fields. */
   put(key: string, value: unknown, options: { freshUntil: number; staleUntil: number; tags: string[]; startedAt: number }): boolean {
     if (this.wasInvalidatedSince(options.tags, options.startedAt)) return false;
-    const entry: CacheEntry = { value, createdAt: Date.now(), freshUntil: options.freshUntil, staleUntil: options.staleUntil, tags: options.tags };
+    const entry: CacheEntry = {
+      value,
+      createdAt: Date.now(),
+      freshUntil: options.freshUntil,
+      staleUntil: options.staleUntil,
+      tags: options.tags,
+    };
     this.l1.set(key, entry);
     void this.l2?.set(key, entry);
     return true;

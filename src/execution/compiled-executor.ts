@@ -1,5 +1,14 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, getOperationAST, getVariableValues, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  getVariableValues,
+  printSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Logger } from '../logger.js';
 import { inputDefaultsFiller } from './input-defaults.js';
@@ -48,7 +57,12 @@ export class CompiledExecution {
   ) {}
 
   /** Runs one operation of a validated document (variables as the client sent them). */
-  run(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, contextValue: unknown): Promise<ExecutionResult> | ExecutionResult {
+  run(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+    contextValue: unknown,
+  ): Promise<ExecutionResult> | ExecutionResult {
     const compiled = this.compiledFor(document, operationName ?? null);
     if (compiled === UNRESOLVED) {
       // Nothing to run: graphql-js answers with its operation-resolution error ("Unknown
@@ -63,7 +77,8 @@ export class CompiledExecution {
     const given = variables ?? {};
     const result = compiled.query.query(undefined, contextValue, compiled.fillDefaults ? compiled.fillDefaults(given) : given);
     if (isPromise(result)) return result.then(standardErrors);
-    if (result.data === undefined && result.errors?.length) return this.variablesRefused(compiled, document, operationName, given, contextValue);
+    if (result.data === undefined && result.errors?.length)
+      return this.variablesRefused(compiled, document, operationName, given, contextValue);
     return standardErrors(result);
   }
 
@@ -88,7 +103,12 @@ export class CompiledExecution {
   }
 
   /** graphql-js's execute, as Apollo runs it without an executor seam. */
-  private interpret(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, contextValue: unknown) {
+  private interpret(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+    contextValue: unknown,
+  ) {
     return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue });
   }
 
@@ -99,7 +119,9 @@ export class CompiledExecution {
     // requestContext.operationName is the one Apollo resolved, null when it resolved none
     // (an unknown name), with which the document's only operation would run.
     const executor: GatewayExecutor = (requestContext) =>
-      Promise.resolve(this.run(requestContext.document, requestContext.request.operationName, requestContext.request.variables, requestContext.context));
+      Promise.resolve(
+        this.run(requestContext.document, requestContext.request.operationName, requestContext.request.variables, requestContext.context),
+      );
     let listener: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0] | null = null;
     return {
       async load() {
@@ -137,7 +159,10 @@ export class CompiledExecution {
     try {
       const result = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       if (isCompiledQuery(result)) return { query: result, operation, fillDefaults: inputDefaultsFiller(this.schema, operation) };
-      this.logger.warn({ operationName, errors: result.errors?.map((e) => e.message) }, 'graphql-jit could not compile an operation; graphql-js runs it');
+      this.logger.warn(
+        { operationName, errors: result.errors?.map((e) => e.message) },
+        'graphql-jit could not compile an operation; graphql-js runs it',
+      );
     } catch (error) {
       this.logger.warn({ err: error, operationName }, 'graphql-jit failed to compile an operation; graphql-js runs it');
     }

@@ -90,7 +90,11 @@ function dropPropertyReaders(schema: GraphQLSchema): void {
     const fields = type.getFields();
     for (const meta of objectType.fields ?? []) {
       const field = fields[meta.schemaName];
-      const plain = meta.schemaName === meta.name && !meta.roles?.length && !meta.middlewares?.length && !resolved.has(`${objectType.target.name}.${meta.name}`);
+      const plain =
+        meta.schemaName === meta.name &&
+        !meta.roles?.length &&
+        !meta.middlewares?.length &&
+        !resolved.has(`${objectType.target.name}.${meta.name}`);
       if (field && plain) field.resolve = undefined;
     }
   }

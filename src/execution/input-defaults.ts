@@ -20,7 +20,10 @@ type Filler = (value: unknown) => unknown;
  * the missing defaults (as input values, exactly as a client could have sent them) before
  * the compiled query coerces the variables. Null when no variable needs it.
  */
-export function inputDefaultsFiller(schema: GraphQLSchema, operation: OperationDefinitionNode): ((variables: Record<string, unknown>) => Record<string, unknown>) | null {
+export function inputDefaultsFiller(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+): ((variables: Record<string, unknown>) => Record<string, unknown>) | null {
   const fillers: Array<[string, Filler]> = [];
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;

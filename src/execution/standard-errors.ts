@@ -8,7 +8,11 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 export function standardErrors(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   const errors = result.errors.map((error) => {
-    const standard = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined, extensions: error.extensions ?? undefined });
+    const standard = new GraphQLError(error.message, {
+      path: error.path,
+      originalError: error.originalError ?? undefined,
+      extensions: error.extensions ?? undefined,
+    });
     if (error.locations) (standard as { locations?: unknown }).locations = error.locations;
     return standard;
   });

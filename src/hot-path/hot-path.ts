@@ -38,7 +38,11 @@ function readParams(req: IncomingMessage, url: URL, body: unknown, registered: s
     const { variables, operationName } = body as Record<string, unknown>;
     const query = (body as Record<string, unknown>).query ?? registered;
     if (typeof query !== 'string' || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) return null;
-    return { query, variables: (variables ?? undefined) as GraphqlParams['variables'], operationName: typeof operationName === 'string' ? operationName : undefined };
+    return {
+      query,
+      variables: (variables ?? undefined) as GraphqlParams['variables'],
+      operationName: typeof operationName === 'string' ? operationName : undefined,
+    };
   }
   if (req.method !== 'GET') return null;
   // Apollo's CSRF prevention (src/http/apollo.ts): a GET must carry a header a browser form
@@ -49,7 +53,11 @@ function readParams(req: IncomingMessage, url: URL, body: unknown, registered: s
   if (!query) return null;
   try {
     const variables = url.searchParams.get('variables');
-    return { query, variables: variables ? JSON.parse(variables) : undefined, operationName: url.searchParams.get('operationName') ?? undefined };
+    return {
+      query,
+      variables: variables ? JSON.parse(variables) : undefined,
+      operationName: url.searchParams.get('operationName') ?? undefined,
+    };
   } catch {
     return null;
   }
@@ -77,7 +85,13 @@ export class HotPath {
     private readonly services: Services,
   ) {}
 
-  async tryServe(req: IncomingMessage, res: ServerResponse, params: GraphqlParams, principal: Principal, requestId: string): Promise<boolean> {
+  async tryServe(
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: GraphqlParams,
+    principal: Principal,
+    requestId: string,
+  ): Promise<boolean> {
     if (!READERS.includes(principal.role)) return false;
     // Answer as Apollo would: the same Content-Type. A GET preferring HTML (Apollo's landing
     // page, when one is on) and an Accept Apollo refuses (406) are left to Apollo.
@@ -114,7 +128,15 @@ export class HotPath {
       res.end(body);
     }
     this.services.logger.info(
-      { requestId, operationName: params.operationName ?? null, durationMs: Math.round((performance.now() - started) * 100) / 100, status, cache: 'operation', stale: hit.stale, key: principal.keyId },
+      {
+        requestId,
+        operationName: params.operationName ?? null,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        status,
+        cache: 'operation',
+        stale: hit.stale,
+        key: principal.keyId,
+      },
       'graphql request',
     );
     this.services.hotPathListener?.({ status, stale: hit.stale, durationMs: performance.now() - started, cost: hit.entry.cost });
@@ -129,7 +151,9 @@ export class HotPath {
     const contextValue = createRequestContext(this.services, principal, `refresh-${hash.slice(0, 8)}`);
     this.apollo
       .executeOperation({ query: params.query, variables: params.variables, operationName: params.operationName }, { contextValue })
-      .catch((error: unknown) => this.services.logger.error({ err: error, operation: params.operationName }, 'operation refresh failed; serving the stale entry'))
+      .catch((error: unknown) =>
+        this.services.logger.error({ err: error, operation: params.operationName }, 'operation refresh failed; serving the stale entry'),
+      )
       .finally(() => this.refreshing.delete(id));
   }
 }

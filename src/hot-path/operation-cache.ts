@@ -41,7 +41,13 @@ export class OperationCache {
     const now = Date.now();
     const entry = found.entry.value as OperationEntry;
     const stale = found.entry.freshUntil <= now;
-    return { entry, stale, key, age: Math.floor((now - found.entry.createdAt) / 1000), maxAge: stale ? 0 : Math.floor((found.entry.freshUntil - now) / 1000) };
+    return {
+      entry,
+      stale,
+      key,
+      age: Math.floor((now - found.entry.createdAt) / 1000),
+      maxAge: stale ? 0 : Math.floor((found.entry.freshUntil - now) / 1000),
+    };
   }
 
   /**
@@ -64,7 +70,12 @@ export class OperationCache {
     const tags = [...new Set(outcomes.flatMap((o) => o.tags))];
     const scope = outcomes.some((o) => o.scope === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC';
     const entry = buildOperationEntry(body, scope, [...new Set(outcomes.map((o) => o.field))], cost);
-    const stored = this.cache.put(this.keyFor(hash, scope, principal), entry, { freshUntil, staleUntil: freshUntil + staleWindow, tags, startedAt });
+    const stored = this.cache.put(this.keyFor(hash, scope, principal), entry, {
+      freshUntil,
+      staleUntil: freshUntil + staleWindow,
+      tags,
+      startedAt,
+    });
     if (!stored) return null;
     this.scopes.set(hash, scope);
     return { entry, maxAge: Math.floor((freshUntil - now) / 1000) };

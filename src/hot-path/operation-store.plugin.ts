@@ -24,7 +24,12 @@ export function operationStorePlugin(operations: OperationCache): ApolloServerPl
           const cost = contextValue.cost;
           // Served bytes cannot vary per request: extensions.cache names the cached paths at tier
           // OPERATION, and the Age header (set per hit) says how old the entry is.
-          const cache = { hits: contextValue.cacheOutcomes.length, misses: 0, operation: true, fields: contextValue.cacheOutcomes.map((o) => ({ path: o.path, tier: 'OPERATION' })) };
+          const cache = {
+            hits: contextValue.cacheOutcomes.length,
+            misses: 0,
+            operation: true,
+            fields: contextValue.cacheOutcomes.map((o) => ({ path: o.path, tier: 'OPERATION' })),
+          };
           const body = JSON.stringify({ data: result.data, extensions: { cost: cost ?? undefined, cache } });
           const hash = operationHash(query, request.variables, request.operationName);
           const stored = operations.store(hash, principal, body, contextValue.cacheOutcomes, cost?.requested ?? 0, contextValue.startedAt);

@@ -45,7 +45,8 @@ export function createApollo(
     // Our config, not process.env, decides the landing page and defaults.
     nodeEnv: services.config.NODE_ENV,
     includeStacktraceInErrorResponses: !production && services.config.NODE_ENV !== 'test',
-    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] }, // a Bearer key forces a CORS preflight: GET with a key is safe
+    // A Bearer key forces a CORS preflight, so a GET carrying a key is safe from CSRF.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     allowBatchedHttpRequests: false,
     // Automatic persisted queries in our store (Redis shared by every instance, an LRU in
     // front and as fallback); Apollo registers a document only once it validated and

@@ -98,10 +98,20 @@ export function graphqlHandler(
       body = text && type.includes('json') ? JSON.parse(text) : text;
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST', requestId } }] }, { 'x-request-id': requestId });
+        sendJson(
+          res,
+          413,
+          { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST', requestId } }] },
+          { 'x-request-id': requestId },
+        );
         return;
       }
-      sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId } }] }, { 'x-request-id': requestId });
+      sendJson(
+        res,
+        400,
+        { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId } }] },
+        { 'x-request-id': requestId },
+      );
       return;
     }
     // Before the limits: with TRUSTED_DOCUMENTS a caller's document is refused before anything parses it, ADMIN exempt.

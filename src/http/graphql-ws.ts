@@ -38,7 +38,6 @@ export interface GraphqlWs {
   dispose(): Promise<void>;
 }
 
-
 /**
  * graphql-transport-ws on the HTTP server's port and path. The Origin is checked when
  * the socket opens (a refused one closes with 4403) and the key once at connection_init
@@ -46,7 +45,12 @@ export interface GraphqlWs {
  * the same limits as HTTP (prepareWsOperation), and errors leave through the same
  * masking (formatError), unexpected ones logged whole with the request id.
  */
-export function attachGraphqlWs(httpServer: Server, schema: GraphQLSchema, services: Services, cors: CorsPolicy = new CorsPolicy(services.config.CORS_ORIGINS, services.logger)): GraphqlWs {
+export function attachGraphqlWs(
+  httpServer: Server,
+  schema: GraphQLSchema,
+  services: Services,
+  cors: CorsPolicy = new CorsPolicy(services.config.CORS_ORIGINS, services.logger),
+): GraphqlWs {
   const { config, logger } = services;
   const production = config.NODE_ENV === 'production';
   const limits = limitsFrom(config);

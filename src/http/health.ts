@@ -27,6 +27,10 @@ export function readyz(probe: DatabaseProbe, lifecycle: { shuttingDown: boolean 
       send(res, 503, { status: 'shutting-down', ...details() });
       return;
     }
-    send(res, databaseUp ? 200 : 503, { status: databaseUp ? 'ready' : 'unavailable', database: databaseUp ? 'ok' : 'unreachable', ...details() });
+    send(res, databaseUp ? 200 : 503, {
+      status: databaseUp ? 'ready' : 'unavailable',
+      database: databaseUp ? 'ok' : 'unreachable',
+      ...details(),
+    });
   };
 }

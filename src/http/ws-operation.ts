@@ -22,7 +22,12 @@ export interface WsOperationOptions {
 }
 
 const withCode = (error: GraphQLError, code: ErrorCode, requestId: string) =>
-  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code, requestId } });
+  new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code, requestId },
+  });
 
 /**
  * What Apollo does for HTTP before any resolver runs, for one graphql-ws subscribe

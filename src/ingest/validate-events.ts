@@ -45,22 +45,41 @@ export function validateEvents(
   const oldest = now - retentionDays * DAY_MS;
   events.forEach((event, index) => {
     const reject = (code: Rejection['code'], message: string) => rejected.push({ index, code, message });
-    if (!ID.test(event.id)) return reject('BAD_USER_INPUT', `id must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(event.id.slice(0, 140))}`);
+    if (!ID.test(event.id))
+      return reject('BAD_USER_INPUT', `id must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(event.id.slice(0, 140))}`);
     const storeId = positiveInt(event.storeId);
     if (storeId === null) return reject('BAD_USER_INPUT', `storeId must be a positive integer id, got ${JSON.stringify(event.storeId)}`);
     if (!knownStores.has(storeId)) return reject('NOT_FOUND', `store ${storeId} does not exist`);
     if (!canSeeStore(principal, storeId)) return reject('FORBIDDEN', `this API key may not write events for store ${storeId}`);
     const at = event.occurredAt.getTime();
-    if (at > now + FUTURE_TOLERANCE_MS) return reject('BAD_USER_INPUT', `occurredAt ${event.occurredAt.toISOString()} is more than 5 minutes in the future`);
-    if (at < oldest) return reject('BAD_USER_INPUT', `occurredAt ${event.occurredAt.toISOString()} is older than the ${retentionDays}-day retention window`);
+    if (at > now + FUTURE_TOLERANCE_MS)
+      return reject('BAD_USER_INPUT', `occurredAt ${event.occurredAt.toISOString()} is more than 5 minutes in the future`);
+    if (at < oldest)
+      return reject(
+        'BAD_USER_INPUT',
+        `occurredAt ${event.occurredAt.toISOString()} is older than the ${retentionDays}-day retention window`,
+      );
     const customerId = event.customerId ? positiveInt(event.customerId) : null;
-    if (event.customerId && customerId === null) return reject('BAD_USER_INPUT', `customerId must be a positive integer id, got ${JSON.stringify(event.customerId)}`);
+    if (event.customerId && customerId === null)
+      return reject('BAD_USER_INPUT', `customerId must be a positive integer id, got ${JSON.stringify(event.customerId)}`);
     if (event.sessionId && event.sessionId.length > 128) return reject('BAD_USER_INPUT', 'sessionId must be at most 128 characters');
     const properties = event.properties === undefined || event.properties === null ? null : JSON.stringify(event.properties);
     if (properties !== null && Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) {
-      return reject('BAD_USER_INPUT', `properties is ${Buffer.byteLength(properties)} bytes of JSON; at most ${MAX_PROPERTIES_BYTES} are allowed`);
+      return reject(
+        'BAD_USER_INPUT',
+        `properties is ${Buffer.byteLength(properties)} bytes of JSON; at most ${MAX_PROPERTIES_BYTES} are allowed`,
+      );
     }
-    valid.push({ index, id: event.id, storeId, type: event.type, occurredAt: event.occurredAt, sessionId: event.sessionId ?? null, customerId, properties });
+    valid.push({
+      index,
+      id: event.id,
+      storeId,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      sessionId: event.sessionId ?? null,
+      customerId,
+      properties,
+    });
   });
   return { valid, rejected };
 }

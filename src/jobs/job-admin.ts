@@ -17,7 +17,6 @@ const TYPES: Record<JobStateName, JobType[]> = {
 };
 const ALL_TYPES: JobType[] = ['active', 'waiting', 'prioritized', 'waiting-children', 'delayed', 'failed', 'completed'];
 
-
 /** What admins do with jobs and queues (API: job, jobs, retryJob, removeJob, retryFailedJobs, pause/resumeQueue). */
 export class JobAdmin implements QueueCountsSource {
   constructor(private readonly queues: JobQueues) {}
@@ -112,7 +111,10 @@ export class JobAdmin implements QueueCountsSource {
     return Promise.all(
       QUEUE_NAMES.map(async (name) => {
         const queue = this.queues.queue(name);
-        const [counts, paused] = await Promise.all([queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'), queue.isPaused()]);
+        const [counts, paused] = await Promise.all([
+          queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
+          queue.isPaused(),
+        ]);
         const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
         // On a paused queue the waiting jobs are the paused ones (BullMQ's own counting).
         return {

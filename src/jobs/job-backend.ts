@@ -81,7 +81,13 @@ export async function openJobBackend(config: Config, postgresUrl: string, onConn
     const Client = loggedClientClass(onConnectionError);
     await migratePostgres(postgresUrl, config.JOB_PG_SCHEMA, Client);
     // `Client` reaches BullMQ's pg.Pool through its pool options: see loggedClientClass for why.
-    const connection = (max: number) => ({ connectionString: postgresUrl, schema: config.JOB_PG_SCHEMA, max, application_name: 'graphpulse:jobs', Client });
+    const connection = (max: number) => ({
+      connectionString: postgresUrl,
+      schema: config.JOB_PG_SCHEMA,
+      max,
+      application_name: 'graphpulse:jobs',
+      Client,
+    });
     producer = connection(4);
     consumer = connection(4);
   }

@@ -101,7 +101,9 @@ export class JobEventHub {
         channel.events.on(event, (args: BullEventArgs) => this.receive(name, channel.queue, event, args));
       }
       // Not an event subscribers get, but where a job's sequence starts.
-      channel.events.on('added', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => void this.follow(name, 'added', { jobId })));
+      channel.events.on('added', ({ jobId }: { jobId: string }) =>
+        this.inOrder(name, async () => void this.follow(name, 'added', { jobId })),
+      );
       for (const removed of ['removed', JOB_REMOVED_EVENT]) {
         channel.events.on(removed as 'removed', ({ jobId }: { jobId: string }) => this.inOrder(name, async () => this.endJob(name, jobId)));
       }
@@ -182,7 +184,10 @@ export class JobEventHub {
         if (snapshot === 'unsettled') return;
         const current = this.quiet.get(watch.queue, watch.jobId);
         if (!current || !isNewer(snapshot.mark, current.mark)) return;
-        this.logger.warn({ jobId: watch.jobId, queue: watch.queue, type: snapshot.event.type }, 'job events were lost; subscribers get the current state');
+        this.logger.warn(
+          { jobId: watch.jobId, queue: watch.queue, type: snapshot.event.type },
+          'job events were lost; subscribers get the current state',
+        );
         this.deliver(watch.queue, snapshot.event, snapshot.mark);
       });
     }

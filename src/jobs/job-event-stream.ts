@@ -38,7 +38,11 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
   ) {}
 
   wants(queue: string, jobId: string): boolean {
-    return !this.done && (this.filter.jobId === null || this.filter.jobId === jobId) && (this.filter.queue === null || this.filter.queue === queue);
+    return (
+      !this.done &&
+      (this.filter.jobId === null || this.filter.jobId === jobId) &&
+      (this.filter.queue === null || this.filter.queue === queue)
+    );
   }
 
   open(snapshot: { event: JobEventView; mark: Mark } | null): void {
@@ -71,7 +75,8 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
       resolve({ value: event, done: false });
     } else {
       this.buffer.push(event);
-      if (this.buffer.length > MAX_BUFFERED) return this.fail(new Error(`job event subscriber fell more than ${MAX_BUFFERED} events behind; subscribe again`));
+      if (this.buffer.length > MAX_BUFFERED)
+        return this.fail(new Error(`job event subscriber fell more than ${MAX_BUFFERED} events behind; subscribe again`));
     }
     // After end() the buffer still drains (next()), so the terminal event reaches the subscriber before `complete`.
     if (this.filter.jobId !== null && isTerminal(event.type)) this.end();

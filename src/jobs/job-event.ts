@@ -87,9 +87,16 @@ export function snapshotEvent(job: AnyJob, state: BullState): { event: JobEventV
     event = { ...base(job, 'ACTIVE', started, job.processedOn ?? Date.now()), progress: progressOf(job) };
     return { event, mark: markOf(event, true) };
   }
-  if (state === 'completed') event = { ...base(job, 'COMPLETED', finished, job.finishedOn ?? Date.now()), progress: progressOf(job), result: job.returnvalue ?? null };
-  else if (state === 'failed') event = { ...base(job, 'FAILED', finished, job.finishedOn ?? Date.now()), failedReason: job.failedReason || null };
-  else if (state === 'delayed' && started > 0) event = { ...base(job, 'RETRYING', finished, Date.now()), failedReason: job.failedReason || null, delayMs: job.delay || null };
+  if (state === 'completed')
+    event = {
+      ...base(job, 'COMPLETED', finished, job.finishedOn ?? Date.now()),
+      progress: progressOf(job),
+      result: job.returnvalue ?? null,
+    };
+  else if (state === 'failed')
+    event = { ...base(job, 'FAILED', finished, job.finishedOn ?? Date.now()), failedReason: job.failedReason || null };
+  else if (state === 'delayed' && started > 0)
+    event = { ...base(job, 'RETRYING', finished, Date.now()), failedReason: job.failedReason || null, delayMs: job.delay || null };
   else event = base(job, 'WAITING', finished + 1, started === 0 ? job.timestamp : Date.now());
   return { event, mark: markOf(event) };
 }
@@ -119,13 +126,24 @@ export function eventFrom(name: BullEventName, args: BullEventArgs, job: AnyJob,
       return base(job, 'WAITING', WAITING_STATES.has(state) ? finished + 1 : running ? started : finished, now);
     case 'delayed':
       if (started === 0) return base(job, 'WAITING', 1, now);
-      return { ...base(job, 'RETRYING', finished, now), failedReason: job.failedReason || null, delayMs: job.delay || (args.delay ? Math.max(0, args.delay - now) : null) };
+      return {
+        ...base(job, 'RETRYING', finished, now),
+        failedReason: job.failedReason || null,
+        delayMs: job.delay || (args.delay ? Math.max(0, args.delay - now) : null),
+      };
     case 'active':
       return base(job, 'ACTIVE', running ? started : finished, job.processedOn ?? now);
     case 'progress':
-      return { ...base(job, 'PROGRESS', running ? started : finished, now), progress: typeof args.data === 'number' ? args.data : progressOf(job) };
+      return {
+        ...base(job, 'PROGRESS', running ? started : finished, now),
+        progress: typeof args.data === 'number' ? args.data : progressOf(job),
+      };
     case 'completed':
-      return { ...base(job, 'COMPLETED', finished, job.finishedOn ?? now), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
+      return {
+        ...base(job, 'COMPLETED', finished, job.finishedOn ?? now),
+        progress: progressOf(job),
+        result: args.returnvalue ?? job.returnvalue ?? null,
+      };
     case 'failed':
       return { ...base(job, 'FAILED', finished, job.finishedOn ?? now), failedReason: args.failedReason ?? job.failedReason ?? null };
     case 'stalled':
@@ -155,10 +173,19 @@ export function stepEvent(args: BullEventArgs, step: LastSeen, job: AnyJob, rece
       return { ...event, progress: typeof args.data === 'number' ? args.data : progressOf(job) };
     case 'RETRYING': {
       const recorded = finished === step.attempt && job.delay > 0 ? job.delay : null;
-      return { ...event, failedReason: job.failedReason || null, delayMs: recorded ?? (args.delay ? Math.max(0, args.delay - receivedAt) : null) };
+      return {
+        ...event,
+        failedReason: job.failedReason || null,
+        delayMs: recorded ?? (args.delay ? Math.max(0, args.delay - receivedAt) : null),
+      };
     }
     case 'COMPLETED':
-      return { ...event, at: new Date(job.finishedOn ?? receivedAt), progress: progressOf(job), result: args.returnvalue ?? job.returnvalue ?? null };
+      return {
+        ...event,
+        at: new Date(job.finishedOn ?? receivedAt),
+        progress: progressOf(job),
+        result: args.returnvalue ?? job.returnvalue ?? null,
+      };
     case 'FAILED':
       return { ...event, at: new Date(job.finishedOn ?? receivedAt), failedReason: args.failedReason ?? job.failedReason ?? null };
   }

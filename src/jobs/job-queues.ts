@@ -3,7 +3,16 @@ import type { JobsOptions } from 'bullmq';
 import type { Config } from '../config.js';
 import { BadUserInputError } from '../errors.js';
 import type { AnyEventsProducer, AnyJob, AnyQueue, JobBackend } from './job-backend.js';
-import { KIND_POLICIES, PRIORITY, QUEUE_NAMES, isQueueName, type JobDataByKind, type JobKind, type KindPolicy, type QueueName } from './job-kinds.js';
+import {
+  KIND_POLICIES,
+  PRIORITY,
+  QUEUE_NAMES,
+  isQueueName,
+  type JobDataByKind,
+  type JobKind,
+  type KindPolicy,
+  type QueueName,
+} from './job-kinds.js';
 import { viewOf, type JobView } from './job-view.js';
 
 export interface EnqueueOptions {
@@ -25,7 +34,10 @@ const PENDING = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }

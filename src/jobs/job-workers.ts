@@ -58,9 +58,14 @@ export class JobWorkers {
       });
       worker.on('failed', (job, error) => {
         const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
-        logger[final ? 'error' : 'warn']({ err: error, jobId: job?.id, kind: job?.name, attempt: job?.attemptsStarted, queue: name }, final ? 'job failed' : 'job attempt failed; retrying');
+        logger[final ? 'error' : 'warn'](
+          { err: error, jobId: job?.id, kind: job?.name, attempt: job?.attemptsStarted, queue: name },
+          final ? 'job failed' : 'job attempt failed; retrying',
+        );
       });
-      worker.on('stalled', (jobId) => logger.warn({ jobId, queue: name }, 'job stalled (its worker stopped renewing the lock); taken up again'));
+      worker.on('stalled', (jobId) =>
+        logger.warn({ jobId, queue: name }, 'job stalled (its worker stopped renewing the lock); taken up again'),
+      );
       worker.on('error', (error) => logger.error({ err: error, queue: name }, 'job worker error'));
       return worker;
     });

@@ -31,9 +31,16 @@ export async function applySchedules(queues: JobQueues, config: Config, logger: 
       continue;
     }
     try {
-      await queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern, tz: 'UTC' }, { name: schedule.kind, data: {}, opts: queues.jobOptions(schedule.kind, false) });
+      await queue.upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: 'UTC' },
+        { name: schedule.kind, data: {}, opts: queues.jobOptions(schedule.kind, false) },
+      );
     } catch (error) {
-      throw new Error(`Job schedule ${schedule.id} with pattern "${schedule.pattern}" was refused: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `Job schedule ${schedule.id} with pattern "${schedule.pattern}" was refused: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 }

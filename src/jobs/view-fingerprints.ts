@@ -20,8 +20,18 @@ export type Fingerprints = Map<string, string>;
 const PARTS = [
   { part: 'revenue', view: 'mv_daily_revenue', id: 'store_id', columns: ['store_id', 'day', 'revenue', 'orders', 'items'] },
   { part: 'traffic', view: 'mv_hourly_traffic', id: 'store_id', columns: ['store_id', 'day', 'hour', 'orders', 'revenue'] },
-  { part: 'storeProducts', view: 'mv_product_performance', id: 'store_id', columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'] },
-  { part: 'products', view: 'mv_product_performance', id: 'product_id', columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'] },
+  {
+    part: 'storeProducts',
+    view: 'mv_product_performance',
+    id: 'store_id',
+    columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'],
+  },
+  {
+    part: 'products',
+    view: 'mv_product_performance',
+    id: 'product_id',
+    columns: ['store_id', 'product_id', 'day', 'units', 'revenue', 'cost'],
+  },
   { part: 'customers', view: 'mv_customer_behavior', id: 'store_id', columns: ['store_id', 'customer_id', 'day', 'orders', 'revenue'] },
 ] as const;
 type Part = (typeof PARTS)[number]['part'];

@@ -18,7 +18,11 @@ export interface PrimaryKeyLoad<V> {
 /** A primary-key loader: N ids → one `WHERE id = ANY($1)`; missing ids resolve to null. */
 function primaryKeyLoader<Row extends { id: number }, V>(table: EntityTable, map: (row: Row) => V): PrimaryKeyLoad<V> {
   const fetch = (db: Db, ids: number[]) =>
-    db.selectFrom(table).selectAll().where('id', '=', (eb) => eb.fn.any(eb.val(ids))).execute() as unknown as Promise<Row[]>;
+    db
+      .selectFrom(table)
+      .selectAll()
+      .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .execute() as unknown as Promise<Row[]>;
   const loaderOf = (ctx: RequestContext) =>
     ctx.loaders.get<number, V | null>(`${table}ById`, '', async (ids) => {
       const rows = await fetch(ctx.services.database.db, [...ids]);

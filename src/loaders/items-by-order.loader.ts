@@ -15,7 +15,12 @@ export function loadOrderItems(ctx: RequestContext, orderId: number): Promise<Or
       const byOrder = new Map<number, OrderItem[]>();
       for (const r of rows) {
         const items = byOrder.get(r.order_id) ?? [];
-        items.push({ productId: r.product_id, quantity: r.quantity, unitPrice: r.unit_price, lineTotal: Math.round(r.quantity * r.unit_price * 100) / 100 });
+        items.push({
+          productId: r.product_id,
+          quantity: r.quantity,
+          unitPrice: r.unit_price,
+          lineTotal: Math.round(r.quantity * r.unit_price * 100) / 100,
+        });
         byOrder.set(r.order_id, items);
       }
       return orderIds.map((id) => byOrder.get(id) ?? []);

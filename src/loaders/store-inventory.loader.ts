@@ -5,7 +5,12 @@ import { loadProduct } from './entity-by-id.loader.js';
 
 export const loadStoreInventory = analyticLoader<{ status: 'ALL' | InventoryStatus; first: number }, InventoryRow[]>(
   'storeInventory',
-  ({ db, ids, args, today, coveredUntil }) => storeInventory(db, { storeIds: ids, status: args.status, first: args.first, today, coveredUntil }),
+  ({ db, ids, args, today, coveredUntil }) =>
+    storeInventory(db, { storeIds: ids, status: args.status, first: args.first, today, coveredUntil }),
   () => [],
-  (ctx, rows) => loadProduct.prime(ctx, [...rows.values()].flatMap((list) => list.map((row) => row.productId))),
+  (ctx, rows) =>
+    loadProduct.prime(
+      ctx,
+      [...rows.values()].flatMap((list) => list.map((row) => row.productId)),
+    ),
 );

@@ -7,5 +7,9 @@ export const loadStoreTopProducts = analyticLoader<{ range: DayRange; limit: num
   'storeTopProducts',
   ({ db, ids, args, coveredUntil }) => storeTopProducts(db, { storeIds: ids, range: args.range, limit: args.limit, coveredUntil }),
   () => [],
-  (ctx, rows) => loadProduct.prime(ctx, [...rows.values()].flatMap((list) => list.map((row) => row.productId))),
+  (ctx, rows) =>
+    loadProduct.prime(
+      ctx,
+      [...rows.values()].flatMap((list) => list.map((row) => row.productId)),
+    ),
 );

@@ -58,7 +58,12 @@ export class CacheReader {
   private since(field: string): FieldStats {
     const now = this.cache.stats.get(field) ?? ZERO;
     const base = this.baseline.get(field) ?? ZERO;
-    return { hits: now.hits - base.hits, misses: now.misses - base.misses, staleHits: now.staleHits - base.staleHits, errors: now.errors - base.errors };
+    return {
+      hits: now.hits - base.hits,
+      misses: now.misses - base.misses,
+      staleHits: now.staleHits - base.staleHits,
+      errors: now.errors - base.errors,
+    };
   }
 
   snapshot(): CacheSnapshot {

@@ -55,7 +55,12 @@ export class MetricsRegistry {
   execution(): { executor: string; compiledOperations: number; fallbackOperations: number; fallbackExecutions: number } {
     const stats = this.executionStats;
     if (!stats) return { executor: 'graphql-js', compiledOperations: 0, fallbackOperations: 0, fallbackExecutions: 0 };
-    return { executor: 'jit', compiledOperations: stats.compiled, fallbackOperations: stats.fallbacks, fallbackExecutions: stats.fallbackExecutions };
+    return {
+      executor: 'jit',
+      compiledOperations: stats.compiled,
+      fallbackOperations: stats.fallbacks,
+      fallbackExecutions: stats.fallbackExecutions,
+    };
   }
 
   /** Counts per queue; [] when no queue source is wired. */

@@ -26,7 +26,11 @@ export class ProcessMonitor {
     const memory = process.memoryUsage();
     // percentile() is in ns and measures the whole timer interval: the lag is what exceeds RESOLUTION_MS.
     const intervalMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : RESOLUTION_MS;
-    return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, eventLoopLagP99Ms: Math.round(Math.max(0, intervalMs - RESOLUTION_MS) * 1000) / 1000 };
+    return {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      eventLoopLagP99Ms: Math.round(Math.max(0, intervalMs - RESOLUTION_MS) * 1000) / 1000,
+    };
   }
 
   reset(): void {

@@ -16,30 +16,131 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
   // Node's standard process_* / nodejs_* series (CPU, fds, GC, heap spaces) besides ours.
   if (options.processDefaults) collectDefaultMetrics({ register: registry });
 
-  add(registry, { name: 'graphpulse_http_requests_total', help: 'GraphQL HTTP requests by response status', type: 'counter', read: () => metrics.http.snapshot().statuses.map((s) => ({ labels: { status: s.status }, value: s.count })) });
-  add(registry, { name: 'graphpulse_http_request_errors_total', help: 'GraphQL HTTP requests answered with status >= 400 or with GraphQL errors', type: 'counter', read: () => [{ value: metrics.http.snapshot().errors }] });
-  add(registry, { name: 'graphpulse_http_hot_path_requests_total', help: 'Requests answered from stored operation bytes before Apollo', type: 'counter', read: () => [{ value: metrics.http.snapshot().hotPath }] });
-  add(registry, { name: 'graphpulse_http_request_duration_seconds', help: 'GraphQL HTTP request duration (HDR histogram, 3 significant digits)', type: 'summary', read: () => summarySamples(metrics.http.snapshot().latency) });
+  add(registry, {
+    name: 'graphpulse_http_requests_total',
+    help: 'GraphQL HTTP requests by response status',
+    type: 'counter',
+    read: () => metrics.http.snapshot().statuses.map((s) => ({ labels: { status: s.status }, value: s.count })),
+  });
+  add(registry, {
+    name: 'graphpulse_http_request_errors_total',
+    help: 'GraphQL HTTP requests answered with status >= 400 or with GraphQL errors',
+    type: 'counter',
+    read: () => [{ value: metrics.http.snapshot().errors }],
+  });
+  add(registry, {
+    name: 'graphpulse_http_hot_path_requests_total',
+    help: 'Requests answered from stored operation bytes before Apollo',
+    type: 'counter',
+    read: () => [{ value: metrics.http.snapshot().hotPath }],
+  });
+  add(registry, {
+    name: 'graphpulse_http_request_duration_seconds',
+    help: 'GraphQL HTTP request duration (HDR histogram, 3 significant digits)',
+    type: 'summary',
+    read: () => summarySamples(metrics.http.snapshot().latency),
+  });
 
-  add(registry, { name: 'graphpulse_resolver_duration_seconds', help: 'Duration of resolvers that do work, by field coordinate', type: 'summary', read: () => metrics.resolvers.rows('COUNT_DESC').flatMap((r) => summarySamples(r.latency, { field: r.field })) });
-  add(registry, { name: 'graphpulse_resolver_errors_total', help: 'Resolver calls that threw, by field coordinate', type: 'counter', read: () => metrics.resolvers.rows('COUNT_DESC').map((r) => ({ labels: { field: r.field }, value: r.errors })) });
+  add(registry, {
+    name: 'graphpulse_resolver_duration_seconds',
+    help: 'Duration of resolvers that do work, by field coordinate',
+    type: 'summary',
+    read: () => metrics.resolvers.rows('COUNT_DESC').flatMap((r) => summarySamples(r.latency, { field: r.field })),
+  });
+  add(registry, {
+    name: 'graphpulse_resolver_errors_total',
+    help: 'Resolver calls that threw, by field coordinate',
+    type: 'counter',
+    read: () => metrics.resolvers.rows('COUNT_DESC').map((r) => ({ labels: { field: r.field }, value: r.errors })),
+  });
 
-  const cacheField = (pick: 'hits' | 'misses' | 'staleHits' | 'errors') => (): Sample[] => metrics.cache.fields().map((f) => ({ labels: { field: f.field }, value: f[pick] }));
-  add(registry, { name: 'graphpulse_cache_hits_total', help: 'Fresh cache hits by @cached field (hot path included)', type: 'counter', read: cacheField('hits') });
-  add(registry, { name: 'graphpulse_cache_stale_hits_total', help: 'Stale (swr) cache hits by @cached field', type: 'counter', read: cacheField('staleHits') });
-  add(registry, { name: 'graphpulse_cache_misses_total', help: 'Cache misses by @cached field', type: 'counter', read: cacheField('misses') });
-  add(registry, { name: 'graphpulse_cache_errors_total', help: 'Failed background refreshes by @cached field', type: 'counter', read: cacheField('errors') });
-  add(registry, { name: 'graphpulse_cache_operation_hits_total', help: 'Whole operations served from stored bytes (hot path)', type: 'counter', read: () => [{ value: metrics.cache.snapshot().operationHits }] });
-  add(registry, { name: 'graphpulse_cache_redis_errors_total', help: 'Redis cache commands that failed (served as misses)', type: 'counter', read: () => [{ value: metrics.cache.snapshot().redisErrors }] });
-  add(registry, { name: 'graphpulse_cache_l1_entries', help: 'Entries in the in-process L1 cache', type: 'gauge', read: () => [{ value: metrics.cache.snapshot().l1Entries }] });
-  add(registry, { name: 'graphpulse_cache_l1_bytes', help: 'Estimated bytes held by the L1 cache', type: 'gauge', read: () => [{ value: metrics.cache.snapshot().l1Bytes }] });
-  add(registry, { name: 'graphpulse_cache_redis_connected', help: '1 when the Redis cache connection is ready', type: 'gauge', read: () => [{ value: metrics.cache.snapshot().redisConnected ? 1 : 0 }] });
-  add(registry, { name: 'graphpulse_cache_degraded', help: '1 when serving from L1 only (Redis down or breaker open)', type: 'gauge', read: () => [{ value: metrics.cache.snapshot().degraded ? 1 : 0 }] });
+  const cacheField = (pick: 'hits' | 'misses' | 'staleHits' | 'errors') => (): Sample[] =>
+    metrics.cache.fields().map((f) => ({ labels: { field: f.field }, value: f[pick] }));
+  add(registry, {
+    name: 'graphpulse_cache_hits_total',
+    help: 'Fresh cache hits by @cached field (hot path included)',
+    type: 'counter',
+    read: cacheField('hits'),
+  });
+  add(registry, {
+    name: 'graphpulse_cache_stale_hits_total',
+    help: 'Stale (swr) cache hits by @cached field',
+    type: 'counter',
+    read: cacheField('staleHits'),
+  });
+  add(registry, {
+    name: 'graphpulse_cache_misses_total',
+    help: 'Cache misses by @cached field',
+    type: 'counter',
+    read: cacheField('misses'),
+  });
+  add(registry, {
+    name: 'graphpulse_cache_errors_total',
+    help: 'Failed background refreshes by @cached field',
+    type: 'counter',
+    read: cacheField('errors'),
+  });
+  add(registry, {
+    name: 'graphpulse_cache_operation_hits_total',
+    help: 'Whole operations served from stored bytes (hot path)',
+    type: 'counter',
+    read: () => [{ value: metrics.cache.snapshot().operationHits }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_redis_errors_total',
+    help: 'Redis cache commands that failed (served as misses)',
+    type: 'counter',
+    read: () => [{ value: metrics.cache.snapshot().redisErrors }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_l1_entries',
+    help: 'Entries in the in-process L1 cache',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().l1Entries }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_l1_bytes',
+    help: 'Estimated bytes held by the L1 cache',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().l1Bytes }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_redis_connected',
+    help: '1 when the Redis cache connection is ready',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().redisConnected ? 1 : 0 }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_degraded',
+    help: '1 when serving from L1 only (Redis down or breaker open)',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().degraded ? 1 : 0 }],
+  });
 
-  add(registry, { name: 'graphpulse_db_queries_total', help: 'SQL statements run through Kysely', type: 'counter', read: () => [{ value: metrics.database.snapshot().queries }] });
-  add(registry, { name: 'graphpulse_db_query_errors_total', help: 'SQL statements that failed', type: 'counter', read: () => [{ value: metrics.database.snapshot().errors }] });
-  add(registry, { name: 'graphpulse_db_slow_queries_total', help: 'SQL statements at or above SLOW_QUERY_MS', type: 'counter', read: () => [{ value: metrics.database.snapshot().slowQueryCount }] });
-  add(registry, { name: 'graphpulse_db_query_duration_seconds', help: 'SQL statement duration', type: 'summary', read: () => summarySamples(metrics.database.snapshot().latency) });
+  add(registry, {
+    name: 'graphpulse_db_queries_total',
+    help: 'SQL statements run through Kysely',
+    type: 'counter',
+    read: () => [{ value: metrics.database.snapshot().queries }],
+  });
+  add(registry, {
+    name: 'graphpulse_db_query_errors_total',
+    help: 'SQL statements that failed',
+    type: 'counter',
+    read: () => [{ value: metrics.database.snapshot().errors }],
+  });
+  add(registry, {
+    name: 'graphpulse_db_slow_queries_total',
+    help: 'SQL statements at or above SLOW_QUERY_MS',
+    type: 'counter',
+    read: () => [{ value: metrics.database.snapshot().slowQueryCount }],
+  });
+  add(registry, {
+    name: 'graphpulse_db_query_duration_seconds',
+    help: 'SQL statement duration',
+    type: 'summary',
+    read: () => summarySamples(metrics.database.snapshot().latency),
+  });
   add(registry, {
     name: 'graphpulse_db_pool_connections',
     help: 'Postgres pool: open connections (total), idle ones, and callers waiting for one',
@@ -61,8 +162,23 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
     },
   });
 
-  add(registry, { name: 'graphpulse_process_resident_memory_bytes', help: 'Resident set size', type: 'gauge', read: () => [{ value: metrics.process.snapshot().rssBytes }] });
-  add(registry, { name: 'graphpulse_process_heap_used_bytes', help: 'V8 heap in use', type: 'gauge', read: () => [{ value: metrics.process.snapshot().heapUsedBytes }] });
-  add(registry, { name: 'graphpulse_event_loop_lag_p99_seconds', help: '99th percentile event-loop lag since start or reset', type: 'gauge', read: () => [{ value: metrics.process.snapshot().eventLoopLagP99Ms / 1000 }] });
+  add(registry, {
+    name: 'graphpulse_process_resident_memory_bytes',
+    help: 'Resident set size',
+    type: 'gauge',
+    read: () => [{ value: metrics.process.snapshot().rssBytes }],
+  });
+  add(registry, {
+    name: 'graphpulse_process_heap_used_bytes',
+    help: 'V8 heap in use',
+    type: 'gauge',
+    read: () => [{ value: metrics.process.snapshot().heapUsedBytes }],
+  });
+  add(registry, {
+    name: 'graphpulse_event_loop_lag_p99_seconds',
+    help: '99th percentile event-loop lag since start or reset',
+    type: 'gauge',
+    read: () => [{ value: metrics.process.snapshot().eventLoopLagP99Ms / 1000 }],
+  });
   return registry;
 }

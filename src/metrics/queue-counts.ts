@@ -18,4 +18,6 @@ export interface QueueCountsSource {
   counts(): Promise<QueueCounts[]>;
 }
 
-export const QUEUE_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const satisfies ReadonlyArray<keyof QueueCounts>;
+export const QUEUE_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'] as const satisfies ReadonlyArray<
+  keyof QueueCounts
+>;

@@ -1,11 +1,4 @@
-import {
-  getNamedType,
-  isInterfaceType,
-  isObjectType,
-  type GraphQLFieldResolver,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-} from 'graphql';
+import { getNamedType, isInterfaceType, isObjectType, type GraphQLFieldResolver, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import type { FieldTimings } from './resolver-recorder.js';
 
 /** Times one field's resolver, sync or async, errors counted (installed by composeFieldResolvers). */

@@ -34,7 +34,11 @@ export function registerSnapshotMetric(registry: Registry, options: SnapshotMetr
       help,
       type,
       aggregator: 'sum' as const,
-      values: (await options.read()).map((s) => ({ value: s.value, labels: s.labels ?? {}, metricName: s.suffix ? `${name}${s.suffix}` : undefined })),
+      values: (await options.read()).map((s) => ({
+        value: s.value,
+        labels: s.labels ?? {},
+        metricName: s.suffix ? `${name}${s.suffix}` : undefined,
+      })),
     }),
     // The values live in MetricsRegistry; resetMetrics is its job (the resetMetrics mutation).
     reset: () => undefined,

@@ -21,7 +21,8 @@ export class ApiKeyResolver {
     if (trimmed.length === 0 || trimmed.length > 100) throw new BadUserInputError('name must be 1 to 100 characters', { argument: 'name' });
     const ids = storeIds ? parseIds(storeIds, 'storeIds') : null;
     if (ids) {
-      if (ids.length === 0) throw new BadUserInputError('storeIds must name at least one store, or be omitted for all stores', { argument: 'storeIds' });
+      if (ids.length === 0)
+        throw new BadUserInputError('storeIds must name at least one store, or be omitted for all stores', { argument: 'storeIds' });
       const found = await ctx.db.selectFrom('stores').select('id').where('id', 'in', ids).execute();
       const missing = ids.filter((id) => !found.some((row) => row.id === id));
       if (missing.length) throw new NotFoundError('Store', missing.join(','));

@@ -46,7 +46,9 @@ export class JobCommandsResolver {
   }
 
   @Authorized(ADMINS)
-  @Mutation(() => Job, { description: 'Fills the cache for the stores (default: all in the key\'s scope) over the range (default: the last 7, 30 and 90 days)' })
+  @Mutation(() => Job, {
+    description: "Fills the cache for the stores (default: all in the key's scope) over the range (default: the last 7, 30 and 90 days)",
+  })
   async warmCache(
     @Ctx() ctx: RequestContext,
     @Arg('range', () => DateRange, { nullable: true }) range?: DateRange | null,

@@ -19,7 +19,10 @@ export const NO_PUBSUB: PubSub = {
   },
 };
 
-async function subscribeJobEvents(ctx: RequestContext, args: { jobId?: string | null; queue?: string | null }): Promise<AsyncIterable<JobEventView>> {
+async function subscribeJobEvents(
+  ctx: RequestContext,
+  args: { jobId?: string | null; queue?: string | null },
+): Promise<AsyncIterable<JobEventView>> {
   const jobs = jobsOf(ctx);
   const jobId = args.jobId == null ? null : checkJobId(args.jobId, 'jobId');
   // Fails with BAD_USER_INPUT for an unknown queue before anything is opened.
@@ -35,7 +38,8 @@ export class JobEventsResolver {
   @Subscription(() => JobEvent, {
     description:
       'Events of one job (jobId: its current state first, then every later event, none missed or repeated; completes after COMPLETED, a final FAILED or removal of the job), of one queue, or of all (these stay open); over graphql-ws',
-    subscribe: ({ args, context }) => subscribeJobEvents(context as RequestContext, args as { jobId?: string | null; queue?: string | null }),
+    subscribe: ({ args, context }) =>
+      subscribeJobEvents(context as RequestContext, args as { jobId?: string | null; queue?: string | null }),
   })
   jobEvents(
     @Root() event: JobEventView,

@@ -65,11 +65,19 @@ export class StoreResolver {
     return loadStoreRevenue(ctx, store.id, { range: checkRange(range), granularity: granularity ?? Granularity.DAY });
   }
 
-  @Cached({ ttl: 900, swr: 60, cost: ANALYTIC_COST, tags: [readTag.storeSales('parent.id', 'args.range'), readTag.storeEvents('parent.id', 'args.range')] })
+  @Cached({
+    ttl: 900,
+    swr: 60,
+    cost: ANALYTIC_COST,
+    tags: [readTag.storeSales('parent.id', 'args.range'), readTag.storeEvents('parent.id', 'args.range')],
+  })
   @FieldResolver(() => [HourlyTraffic])
   async trafficPatterns(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
-    const [orders, events] = await Promise.all([loadStoreTraffic(ctx, store.id, { range: checked }), loadStoreEvents(ctx, store.id, { range: checked })]);
+    const [orders, events] = await Promise.all([
+      loadStoreTraffic(ctx, store.id, { range: checked }),
+      loadStoreEvents(ctx, store.id, { range: checked }),
+    ]);
     return mergeTraffic(orders, events.visitsByHour);
   }
 
@@ -84,7 +92,12 @@ export class StoreResolver {
     return loadStoreTopProducts(ctx, store.id, { range: checkRange(range), limit });
   }
 
-  @Cached({ ttl: 1200, swr: 60, cost: ANALYTIC_COST, tags: [readTag.storeCustomers('parent.id'), readTag.storeEvents('parent.id', 'args.range')] })
+  @Cached({
+    ttl: 1200,
+    swr: 60,
+    cost: ANALYTIC_COST,
+    tags: [readTag.storeCustomers('parent.id'), readTag.storeEvents('parent.id', 'args.range')],
+  })
   @FieldResolver(() => CustomerInsights)
   async customerInsights(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const checked = checkRange(range);
@@ -100,7 +113,13 @@ export class StoreResolver {
   async funnel(@Root() store: Store, @Ctx() ctx: RequestContext, @Arg('range', () => DateRange) range: DateRange) {
     const events = await loadStoreEvents(ctx, store.id, { range: checkRange(range) });
     const conversionRate = events.visits === 0 ? 0 : Math.round((events.checkouts / events.visits) * 10_000) / 10_000;
-    return { visits: events.visits, pageViews: events.pageViews, addToCarts: events.addToCarts, checkouts: events.checkouts, conversionRate };
+    return {
+      visits: events.visits,
+      pageViews: events.pageViews,
+      addToCarts: events.addToCarts,
+      checkouts: events.checkouts,
+      conversionRate,
+    };
   }
 
   @Cached({ ttl: 1800, swr: 60, cost: ANALYTIC_COST, tags: [readTag.storeInventory('parent.id')] })
@@ -114,4 +133,3 @@ export class StoreResolver {
     return loadStoreInventory(ctx, store.id, { status: status ?? InventoryStatus.ALL, first });
   }
 }
-

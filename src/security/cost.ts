@@ -30,6 +30,11 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
   return (own + childComplexity) * Math.max(size, 1);
 };
 
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName?: string | null,
+): number {
   return getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
 }

@@ -10,7 +10,11 @@ import { documentLimitErrors } from './validation-rules.js';
  * texts are remembered, so a repeated query pays a hash, not a parse.
  */
 export class DocumentLimits {
-  private readonly accepted = new LRUCache<string, true>({ max: 2_000, maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, key) => key.length * 2 });
+  private readonly accepted = new LRUCache<string, true>({
+    max: 2_000,
+    maxSize: 16 * 1024 * 1024,
+    sizeCalculation: (_v, key) => key.length * 2,
+  });
   constructor(private readonly limits: SecurityLimits) {}
 
   /** The first limit the query text breaks, or null (also for texts that do not parse: the parser reports those). */

@@ -30,7 +30,11 @@ function checkPageArguments(document: DocumentNode, variables: Record<string, un
     Argument(node) {
       if (node.name.value !== 'first' && node.name.value !== 'limit') return;
       const value =
-        node.value.kind === Kind.INT ? Number(node.value.value) : node.value.kind === Kind.VARIABLE ? variables[node.value.name.value] : undefined;
+        node.value.kind === Kind.INT
+          ? Number(node.value.value)
+          : node.value.kind === Kind.VARIABLE
+            ? variables[node.value.name.value]
+            : undefined;
       if (typeof value === 'number' && value > MAX_PAGE_SIZE) {
         throw new BadUserInputError(`${node.name.value} must be at most ${MAX_PAGE_SIZE}, got ${value}`, { argument: node.name.value });
       }
@@ -59,10 +63,13 @@ export function checkOperation(check: OperationCheck): { cost: number } {
     throw error;
   }
   if (cost > check.maxCost) {
-    throw new QueryTooComplexError(`Query cost ${cost} exceeds the limit of ${check.maxCost}; ask for fewer items (first/limit) or fewer analytic fields`, {
-      cost,
-      limit: check.maxCost,
-    });
+    throw new QueryTooComplexError(
+      `Query cost ${cost} exceeds the limit of ${check.maxCost}; ask for fewer items (first/limit) or fewer analytic fields`,
+      {
+        cost,
+        limit: check.maxCost,
+      },
+    );
   }
   return { cost };
 }

@@ -45,7 +45,10 @@ export class RateLimiter {
     if (!rate) return { allowed: true, retryAfterMs: 0 };
     if (this.redis && this.redis.status === 'ready') {
       try {
-        const [allowed, wait] = (await this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}rl:${principal.keyId}`, rate, Date.now())) as [number, number];
+        const [allowed, wait] = (await this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}rl:${principal.keyId}`, rate, Date.now())) as [
+          number,
+          number,
+        ];
         return { allowed: allowed === 1, retryAfterMs: wait };
       } catch (error) {
         this.logger.debug({ err: error }, 'Redis rate limit failed; using the in-process bucket');

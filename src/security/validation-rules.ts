@@ -58,13 +58,20 @@ function repetitionErrors(document: DocumentNode, limits: SecurityLimits): Graph
       if (selection.kind === Kind.FIELD) {
         const directives = selection.directives?.length ?? 0;
         if (directives > limits.maxDirectivesPerField) {
-          errors.push(limitError(`field ${selection.name.value} carries ${directives} directives; the limit is ${limits.maxDirectivesPerField}`, 'directives'));
+          errors.push(
+            limitError(
+              `field ${selection.name.value} carries ${directives} directives; the limit is ${limits.maxDirectivesPerField}`,
+              'directives',
+            ),
+          );
         }
         const key = selection.alias?.value ?? selection.name.value;
         const repeats = (seen.get(key) ?? 0) + 1;
         seen.set(key, repeats);
         if (repeats === limits.maxRepeatsPerField + 1) {
-          errors.push(limitError(`field ${key} is selected more than ${limits.maxRepeatsPerField} times in one selection set`, 'duplicateFields'));
+          errors.push(
+            limitError(`field ${key} is selected more than ${limits.maxRepeatsPerField} times in one selection set`, 'duplicateFields'),
+          );
         }
       }
       if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) walk(selection.selectionSet);
@@ -90,8 +97,10 @@ export function documentLimitErrors(document: DocumentNode, limits: SecurityLimi
     const totals = { maxDepth: 0, aliases: 0 };
     measure(operation.selectionSet, fragments, new Set(), 0, totals);
     const name = operation.name?.value ?? 'anonymous operation';
-    if (totals.maxDepth > limits.maxDepth) errors.push(limitError(`${name} is nested ${totals.maxDepth} levels deep; the limit is ${limits.maxDepth}`, 'depth'));
-    if (totals.aliases > limits.maxAliases) errors.push(limitError(`${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases'));
+    if (totals.maxDepth > limits.maxDepth)
+      errors.push(limitError(`${name} is nested ${totals.maxDepth} levels deep; the limit is ${limits.maxDepth}`, 'depth'));
+    if (totals.aliases > limits.maxAliases)
+      errors.push(limitError(`${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases'));
   }
   return [...errors, ...repetitionErrors(document, limits)];
 }

@@ -46,7 +46,9 @@ export async function recordOrder(ctx: RequestContext, input: OrderInput): Promi
     throw new BadUserInputError(`input.placedAt ${placedAt.toISOString()} is in the future`, { argument: 'input.placedAt' });
   }
   if (placedAt.getTime() < now - MAX_AGE_DAYS * DAY_MS) {
-    throw new BadUserInputError(`input.placedAt ${placedAt.toISOString()} is more than ${MAX_AGE_DAYS} days ago`, { argument: 'input.placedAt' });
+    throw new BadUserInputError(`input.placedAt ${placedAt.toISOString()} is more than ${MAX_AGE_DAYS} days ago`, {
+      argument: 'input.placedAt',
+    });
   }
   if (!(await loadStore(ctx, storeId))) throw new NotFoundError('Store', String(storeId));
 

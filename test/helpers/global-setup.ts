@@ -72,7 +72,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.end();
   const templateUrl = new URL(adminUrl);
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
-  const database = createDatabase({ connectionString: templateUrl.toString(), poolMax: 4, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 });
+  const database = createDatabase({
+    connectionString: templateUrl.toString(),
+    poolMax: 4,
+    statementTimeoutMs: 600_000,
+    connectTimeoutMs: 10_000,
+  });
   await migrateToLatest(database.db);
   await seedDatabase(database.pool, { scale: TEST_SEED.scale, seed: TEST_SEED.seed });
   await database.close();
@@ -87,7 +92,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } else if (process.env.CI === 'true') {
       throw new Error('CI=true but redis-server is not installed and REDIS_URL is unset: the Redis suites cannot run');
     } else {
-      console.warn('redis-server not found: Redis suites are skipped. Install it (Debian: apt-get install -y redis-server) or set REDIS_URL.');
+      console.warn(
+        'redis-server not found: Redis suites are skipped. Install it (Debian: apt-get install -y redis-server) or set REDIS_URL.',
+      );
     }
   }
 

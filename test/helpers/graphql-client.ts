@@ -4,7 +4,11 @@ import { print, type DocumentNode } from 'graphql';
 export interface GraphqlResponse<T> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> };
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+    extensions?: Record<string, unknown>;
+  };
 }
 
 /** A plain HTTP GraphQL client (fetch): the tests talk to a listening server like any client. */

@@ -28,7 +28,10 @@ export function sourceFiles(dirs: readonly string[]): string[] {
       if (statSync(path).isDirectory()) return walk(path);
       return SOURCE.test(name) && !/\.d\.[mc]?ts$/.test(name) ? [path] : [];
     });
-  return dirs.filter((dir) => existsSync(dir)).flatMap(walk).sort();
+  return dirs
+    .filter((dir) => existsSync(dir))
+    .flatMap(walk)
+    .sort();
 }
 
 /** What a relative specifier names, as NodeNext resolution finds it ('./x.js' is './x.ts' on disk); null when not one of `known`. */
@@ -45,19 +48,27 @@ function importIsTypeOnly(node: ts.ImportDeclaration): boolean {
   if (!clause) return false; // `import './x.js'`: run for its effects
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return !clause.name && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    !clause.name &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** The relative specifiers a file imports, with whether each brings in types only. */
 export function importsOf(fileName: string, text: string): Array<{ specifier: string; typeOnly: boolean }> {
   const found: Array<{ specifier: string; typeOnly: boolean }> = [];
   const note = (specifier: ts.Node | undefined, typeOnly: boolean) => {
-    if (specifier && ts.isStringLiteralLike(specifier) && specifier.text.startsWith('.')) found.push({ specifier: specifier.text, typeOnly });
+    if (specifier && ts.isStringLiteralLike(specifier) && specifier.text.startsWith('.'))
+      found.push({ specifier: specifier.text, typeOnly });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) note(node.moduleSpecifier, importIsTypeOnly(node));
     else if (ts.isExportDeclaration(node)) note(node.moduleSpecifier, node.isTypeOnly);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) note(node.moduleReference.expression, node.isTypeOnly);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      note(node.moduleReference.expression, node.isTypeOnly);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) note(node.argument.literal, true);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) note(node.arguments[0], false);
     ts.forEachChild(node, visit);
@@ -67,7 +78,10 @@ export function importsOf(fileName: string, text: string): Array<{ specifier: st
 }
 
 /** The graph of `files`; `read` gives a file's text (the disk by default, fixtures in the detector's own test). */
-export function buildImportGraph(files: readonly string[], read: (file: string) => string = (file) => readFileSync(file, 'utf8')): ImportGraph {
+export function buildImportGraph(
+  files: readonly string[],
+  read: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): ImportGraph {
   const known = new Set(files);
   const graph: ImportGraph = new Map();
   for (const file of files) {

@@ -61,7 +61,12 @@ export interface SeriesTruth {
 }
 
 /** Completed revenue of the stores (null = all) over the range, bucketed in JS. */
-export async function revenueTruth(db: Db, storeIds: readonly number[] | null, range: Range, granularity: Granularity): Promise<SeriesTruth> {
+export async function revenueTruth(
+  db: Db,
+  storeIds: readonly number[] | null,
+  range: Range,
+  granularity: Granularity,
+): Promise<SeriesTruth> {
   const { rows } = await sql<{ day: string; cents: number; orders: number; items: number }>`
     SELECT to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
            (sum(total) * 100)::bigint AS cents, count(*)::int AS orders, sum(item_count)::int AS items
@@ -135,7 +140,12 @@ export async function productSalesTruth(db: Db, storeIds: readonly number[] | nu
   return rows;
 }
 
-export async function productPerformanceTruth(db: Db, productId: number, storeIds: readonly number[] | null, range: Range): Promise<ProductSalesTruth> {
+export async function productPerformanceTruth(
+  db: Db,
+  productId: number,
+  storeIds: readonly number[] | null,
+  range: Range,
+): Promise<ProductSalesTruth> {
   const all = await productSalesTruth(db, storeIds, range);
   return all.find((row) => row.productId === productId) ?? { productId, unitsSold: 0, revenueCents: 0, marginCents: 0 };
 }
@@ -173,7 +183,8 @@ export async function customerInsightsTruth(db: Db, storeId: number, range: Rang
     SELECT count(DISTINCT customer_id)::int AS n FROM events WHERE store_id = ${storeId} AND ${within('occurred_at', range)}`.execute(db);
   const activeCustomers = active.rows[0].n;
   const row = rows[0];
-  if (!row || row.customers === 0) return { newCustomers: 0, returningCustomers: 0, repeatRate: 0, averageLifetimeValueCents: 0, activeCustomers };
+  if (!row || row.customers === 0)
+    return { newCustomers: 0, returningCustomers: 0, repeatRate: 0, averageLifetimeValueCents: 0, activeCustomers };
   return {
     activeCustomers,
     newCustomers: row.fresh,

@@ -75,8 +75,7 @@ export async function startTestServer(
     url: app.url,
     databaseUrl,
     adminKey: TEST_ADMIN_KEY,
-    request: (document, requestOptions = {}) =>
-      graphqlRequest(app.url, document, { key: TEST_ADMIN_KEY, ...requestOptions }),
+    request: (document, requestOptions = {}) => graphqlRequest(app.url, document, { key: TEST_ADMIN_KEY, ...requestOptions }),
     stop: () => app.stop(),
   };
 }

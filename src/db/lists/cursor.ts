@@ -10,7 +10,8 @@ export function decodeCursor(cursor: string | null | undefined, argument = 'afte
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^c:(\d{1,10})$/.exec(text);
   // Ids are int4: anything larger was never issued by this API.
-  if (!match || Number(match[1]) > 2_147_483_647) throw new BadUserInputError(`${argument} is not a cursor this API issued: ${JSON.stringify(cursor)}`, { argument });
+  if (!match || Number(match[1]) > 2_147_483_647)
+    throw new BadUserInputError(`${argument} is not a cursor this API issued: ${JSON.stringify(cursor)}`, { argument });
   return Number(match[1]);
 }
 

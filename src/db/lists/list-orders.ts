@@ -18,7 +18,12 @@ export async function listOrders(
         .where('placed_at', '<', endOfDayExclusive(opts.range?.to ?? '')),
     );
   const [rows, count] = await Promise.all([
-    filtered.selectAll().$if(opts.after !== null, (q) => q.where('id', '<', opts.after ?? 0)).orderBy('id', 'desc').limit(opts.first + 1).execute(),
+    filtered
+      .selectAll()
+      .$if(opts.after !== null, (q) => q.where('id', '<', opts.after ?? 0))
+      .orderBy('id', 'desc')
+      .limit(opts.first + 1)
+      .execute(),
     filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return toPage(rows, opts.first, Number(count.n));

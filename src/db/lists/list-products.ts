@@ -13,7 +13,12 @@ export async function listProducts(
     .$if(opts.categoryId !== null, (q) => q.where('category_id', '=', opts.categoryId ?? 0))
     .$if(pattern !== null, (q) => q.where((eb) => eb.or([eb('name', 'ilike', pattern ?? ''), eb('sku', 'ilike', pattern ?? '')])));
   const [rows, count] = await Promise.all([
-    filtered.selectAll().$if(opts.after !== null, (q) => q.where('id', '>', opts.after ?? 0)).orderBy('id').limit(opts.first + 1).execute(),
+    filtered
+      .selectAll()
+      .$if(opts.after !== null, (q) => q.where('id', '>', opts.after ?? 0))
+      .orderBy('id')
+      .limit(opts.first + 1)
+      .execute(),
     filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return toPage(rows, opts.first, Number(count.n));

@@ -43,7 +43,13 @@ export async function storeInventory(db: Db, params: StoreInventoryParams): Prom
         ORDER BY l.product_id
         LIMIT ${first}
      ) AS i`;
-  const rows = await selectInventoryRows(db, { picked, storeIds, productIds: null, today: params.today, coveredUntil: params.coveredUntil });
+  const rows = await selectInventoryRows(db, {
+    picked,
+    storeIds,
+    productIds: null,
+    today: params.today,
+    coveredUntil: params.coveredUntil,
+  });
   for (const row of rows) inventory.get(row.storeId)!.push(row);
   return inventory;
 }

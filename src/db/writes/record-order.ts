@@ -56,7 +56,9 @@ export async function insertOrderLines(trx: Transaction<Tables>, orderId: number
   await sql`
     INSERT INTO order_items (order_id, product_id, quantity, unit_price, unit_cost)
     SELECT ${orderId}, * FROM unnest(${lines.map((l) => l.id)}::int[], ${lines.map((l) => l.quantity)}::int[],
-                                      ${lines.map((l) => l.unit_price)}::numeric[], ${lines.map((l) => l.unit_cost)}::numeric[])`.execute(trx);
+                                      ${lines.map((l) => l.unit_price)}::numeric[], ${lines.map((l) => l.unit_cost)}::numeric[])`.execute(
+    trx,
+  );
 }
 
 /** Takes the sold quantities off the store's shelf; a sale never leaves less than nothing on hand. */

@@ -39,11 +39,18 @@ export const refreshAggregatesJob: KindProcessor<'refreshAggregates'> = async (j
   const ranges = defaultWarmRanges().filter((range) => changes.days.some((day) => day >= range.from && day <= range.to));
   let warmJobId: string | null = null;
   if (changes.storeIds.length > 0 && ranges.length > 0) {
-    const warm = await queues.enqueue('warmCache', { storeIds: changes.storeIds, ranges }, { requested: job.opts.priority === PRIORITY.requested });
+    const warm = await queues.enqueue(
+      'warmCache',
+      { storeIds: changes.storeIds, ranges },
+      { requested: job.opts.priority === PRIORITY.requested },
+    );
     warmJobId = warm.id;
   }
   await progress(STEPS);
-  services.logger.info({ jobId: job.id, changedBuckets: changes.buckets.length, tags: changes.tags.length, warmJobId }, 'aggregates refreshed');
+  services.logger.info(
+    { jobId: job.id, changedBuckets: changes.buckets.length, tags: changes.tags.length, warmJobId },
+    'aggregates refreshed',
+  );
   return {
     coveredUntil: refreshed.coveredUntil,
     advanced: refreshed.advanced,

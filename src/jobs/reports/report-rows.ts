@@ -65,7 +65,12 @@ async function productPerformance(db: Db, { range, storeIds }: ReportParams): Pr
 
 /** Stock now, with days of cover over the 28 days up to the range's end (or today, if earlier). */
 async function inventory(db: Db, { range, storeIds }: ReportParams): Promise<ReportTable> {
-  const stores = await db.selectFrom('stores').select(['id', 'name']).$if(storeIds !== null, (q) => q.where('id', 'in', storeIds!)).orderBy('id').execute();
+  const stores = await db
+    .selectFrom('stores')
+    .select(['id', 'name'])
+    .$if(storeIds !== null, (q) => q.where('id', 'in', storeIds!))
+    .orderBy('id')
+    .execute();
   const products = new Map((await db.selectFrom('products').select(['id', 'sku', 'name']).execute()).map((p) => [p.id, p]));
   const ids = stores.map((s) => s.id);
   if (ids.length === 0) return { header: INVENTORY_HEADER, rows: [] };
@@ -82,7 +87,17 @@ async function inventory(db: Db, { range, storeIds }: ReportParams): Promise<Rep
     header: INVENTORY_HEADER,
     rows: rows.map((r) => {
       const product = products.get(r.productId);
-      return [r.storeId, storeNames.get(r.storeId) ?? null, r.productId, product?.sku ?? null, product?.name ?? null, r.onHand, r.reorderPoint, r.status, r.daysOfCover];
+      return [
+        r.storeId,
+        storeNames.get(r.storeId) ?? null,
+        r.productId,
+        product?.sku ?? null,
+        product?.name ?? null,
+        r.onHand,
+        r.reorderPoint,
+        r.status,
+        r.daysOfCover,
+      ];
     }),
   };
 }

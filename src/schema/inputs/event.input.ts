@@ -2,7 +2,7 @@ import { Field, ID, InputType } from 'type-graphql';
 import { EventType } from '../enums.js';
 import { DateTimeScalar, JSONScalar } from '../scalars/index.js';
 
-@InputType({ description: 'A behavioural event; `id` is the client\'s and makes ingestion idempotent' })
+@InputType({ description: "A behavioural event; `id` is the client's and makes ingestion idempotent" })
 export class EventInput {
   @Field(() => ID) id!: string;
   @Field(() => ID) storeId!: string;

@@ -1,6 +1,9 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ simpleResolvers: true, description: 'Completed orders and ingested visits by ISO day of week (1 = Monday) and hour, UTC; cells with neither are omitted' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Completed orders and ingested visits by ISO day of week (1 = Monday) and hour, UTC; cells with neither are omitted',
+})
 export class HourlyTraffic {
   @Field(() => Int) dayOfWeek!: number;
   @Field(() => Int) hour!: number;

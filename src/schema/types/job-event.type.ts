@@ -12,16 +12,21 @@ export enum JobEventType {
 }
 registerEnumType(JobEventType, {
   name: 'JobEventType',
-  description: 'RETRYING: an attempt failed and another follows after delayMs; STALLED: the worker died mid-job and the job is taken up again',
+  description:
+    'RETRYING: an attempt failed and another follows after delayMs; STALLED: the worker died mid-job and the job is taken up again',
 });
 
-@ObjectType({ simpleResolvers: true, description: 'One step of a job\'s life; a jobEvents subscription for a job starts with its current state' })
+@ObjectType({
+  simpleResolvers: true,
+  description: "One step of a job's life; a jobEvents subscription for a job starts with its current state",
+})
 export class JobEvent {
   @Field(() => ID) jobId!: string;
   @Field(() => String) queue!: string;
   @Field(() => String) kind!: string;
   @Field(() => JobEventType) type!: JobEventType;
-  @Field(() => Float, { nullable: true, description: 'PROGRESS (and ACTIVE/COMPLETED snapshots): fraction done, 0..1' }) progress!: number | null;
+  @Field(() => Float, { nullable: true, description: 'PROGRESS (and ACTIVE/COMPLETED snapshots): fraction done, 0..1' }) progress!:
+    number | null;
   @Field(() => String, { nullable: true }) failedReason!: string | null;
   @Field(() => Int, { description: 'The attempt this event belongs to, from 1 (WAITING: the attempt it waits for)' }) attempt!: number;
   @Field(() => DateTimeScalar) at!: Date;

@@ -25,7 +25,7 @@ export class Job {
   @Field(() => Int, { description: 'Attempts allowed before the job fails for good' }) maxAttempts!: number;
   @Field(() => String, { nullable: true }) failedReason!: string | null;
   @Field(() => JSONScalar, { nullable: true, description: 'What the job returned (generateReport: { reportId })' }) result!: unknown;
-  @Field(() => JSONScalar, { nullable: true, description: 'The job\'s input' }) data!: unknown;
+  @Field(() => JSONScalar, { nullable: true, description: "The job's input" }) data!: unknown;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt!: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) finishedAt!: Date | null;

@@ -1,6 +1,9 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ simpleResolvers: true, description: 'One @cached field; hits served by the hot path are counted for each field they were built from' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One @cached field; hits served by the hot path are counted for each field they were built from',
+})
 export class FieldCacheMetrics {
   @Field(() => String, { description: 'Field coordinate, e.g. Store.revenue' }) field!: string;
   @Field(() => Int) hits!: number;
@@ -18,7 +21,8 @@ export class CacheMetrics {
   @Field(() => Int, { description: 'Failed refreshes plus failed Redis commands' }) errors!: number;
   @Field(() => Int, { description: 'Redis commands that failed (each served as a miss)' }) redisErrors!: number;
   @Field(() => Float) hitRate!: number;
-  @Field(() => Int, { description: 'Whole operations served from stored bytes by the hot path (their fields are counted as hits too)' }) operationHits!: number;
+  @Field(() => Int, { description: 'Whole operations served from stored bytes by the hot path (their fields are counted as hits too)' })
+  operationHits!: number;
   @Field(() => Int) l1Entries!: number;
   @Field(() => Float, { description: 'Estimated bytes held by L1 (Float: may pass 2^31)' }) l1Bytes!: number;
   @Field(() => Boolean, { description: 'false without REDIS_URL' }) redisConnected!: boolean;

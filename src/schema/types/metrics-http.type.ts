@@ -11,7 +11,8 @@ export class HttpStatusCount {
 export class HttpMetrics {
   @Field(() => Int) requests!: number;
   @Field(() => Int, { description: 'Responses with status >= 400 or carrying GraphQL errors' }) errors!: number;
-  @Field(() => Int, { description: 'Requests answered from stored operation bytes before Apollo (fully cached operations)' }) hotPath!: number;
+  @Field(() => Int, { description: 'Requests answered from stored operation bytes before Apollo (fully cached operations)' })
+  hotPath!: number;
   @Field(() => LatencySummary) latency!: LatencySummary;
   @Field(() => [HttpStatusCount], { description: 'Requests by response status, ascending' }) statuses!: HttpStatusCount[];
 }

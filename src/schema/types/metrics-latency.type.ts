@@ -1,6 +1,9 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ simpleResolvers: true, description: 'Latency in ms: count, mean and max exact; percentiles from an HDR histogram with 3 significant digits (within 0.1 %)' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Latency in ms: count, mean and max exact; percentiles from an HDR histogram with 3 significant digits (within 0.1 %)',
+})
 export class LatencySummary {
   @Field(() => Int) count!: number;
   @Field(() => Float) meanMs!: number;

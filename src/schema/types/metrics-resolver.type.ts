@@ -9,9 +9,15 @@ export enum ResolverOrder {
   ERRORS_DESC = 'ERRORS_DESC',
   TOTAL_TIME_DESC = 'TOTAL_TIME_DESC',
 }
-registerEnumType(ResolverOrder, { name: 'ResolverOrder', description: 'Order of Metrics.resolvers; TOTAL_TIME_DESC = count × mean, where the time goes' });
+registerEnumType(ResolverOrder, {
+  name: 'ResolverOrder',
+  description: 'Order of Metrics.resolvers; TOTAL_TIME_DESC = count × mean, where the time goes',
+});
 
-@ObjectType({ simpleResolvers: true, description: 'A field that does work (root field, field resolver or @cached field); cache hits included' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A field that does work (root field, field resolver or @cached field); cache hits included',
+})
 export class ResolverMetrics {
   @Field(() => String, { description: 'Field coordinate, e.g. Store.revenue' }) field!: string;
   @Field(() => Int) count!: number;

@@ -8,7 +8,8 @@ export enum ReportKind {
 }
 registerEnumType(ReportKind, {
   name: 'ReportKind',
-  description: 'DAILY_SALES: revenue per day and store; PRODUCT_PERFORMANCE: units, revenue and margin per product; INVENTORY: stock per store and product',
+  description:
+    'DAILY_SALES: revenue per day and store; PRODUCT_PERFORMANCE: units, revenue and margin per product; INVENTORY: stock per store and product',
 });
 
 @ObjectType({ simpleResolvers: true, description: 'A report built by a generateReport job, as CSV' })
