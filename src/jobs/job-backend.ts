@@ -67,8 +67,17 @@ async function migratePostgres(connectionString: string, schema: string, Client:
   }
 }
 
-/** `onConnectionError` hears about Postgres connections of BullMQ's pools that fail (a restart); they are replaced. */
-export async function openJobBackend(config: Config, postgresUrl: string, onConnectionError: (error: Error) => void): Promise<JobBackend> {
+/**
+ * `onConnectionError` hears about Postgres connections of BullMQ's pools that fail (a
+ * restart; they are replaced); `onPartError` about errors of the queues and events
+ * producers (a Redis that is gone; they reconnect).
+ */
+export async function openJobBackend(
+  config: Config,
+  postgresUrl: string,
+  onConnectionError: (error: Error) => void,
+  onPartError: (error: Error, part: string) => void,
+): Promise<JobBackend> {
   const factory = (config.REDIS_URL ? createRedisBackend : createPostgresBackend) as unknown as BackendFactory<IQueueBackend, unknown>;
   let producer: unknown;
   let consumer: unknown;
@@ -91,14 +100,23 @@ export async function openJobBackend(config: Config, postgresUrl: string, onConn
     producer = connection(4);
     consumer = connection(4);
   }
+  const heard = <T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(part: T, what: string): T => {
+    part.on('error', (error) => onPartError(error, what));
+    return part;
+  };
   // On Redis the prefix keeps deployments (and test files) sharing one server apart; Postgres uses the schema.
   const prefix = `${config.REDIS_PREFIX}bull`;
   return {
     kind: config.REDIS_URL ? 'redis' : 'postgres',
-    queue: (name) => new Queue(name, { connection: producer, prefix }, factory) as unknown as AnyQueue,
+    // Producers have no other listener: without one, BullMQ prints their connection errors to stderr.
+    queue: (name) => heard(new Queue(name, { connection: producer, prefix }, factory) as unknown as AnyQueue, `${name} queue`),
     worker: (name, processor, settings) =>
       new Worker(name, processor, { ...settings, connection: consumer, prefix }, factory) as unknown as AnyWorker,
     events: (name) => new QueueEvents(name, { connection: consumer, prefix }, factory) as unknown as AnyQueueEvents,
-    eventsProducer: (name) => new QueueEventsProducer(name, { connection: producer, prefix }, factory) as unknown as AnyEventsProducer,
+    eventsProducer: (name) =>
+      heard(
+        new QueueEventsProducer(name, { connection: producer, prefix }, factory) as unknown as AnyEventsProducer,
+        `${name} events producer`,
+      ),
   };
 }

@@ -14,6 +14,8 @@ import {
   type QueueName,
 } from './job-kinds.js';
 import { viewOf, type JobView } from './job-view.js';
+import { closeBounded } from './close-bounded.js';
+import type { Logger } from '../logger.js';
 
 export interface EnqueueOptions {
   /** An admin is waiting for it: runs before scheduled work of its queue. Default true. */
@@ -127,7 +129,12 @@ export class JobQueues {
     await producer.publishEvent({ eventName: JOB_REMOVED_EVENT, jobId });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.queues.values(), ...this.producers.values()].map((part) => part.close()));
+  /** Bounded: a Redis that is gone (or came back) cannot hold the shutdown (see closeBounded). */
+  async close(logger: Logger): Promise<void> {
+    const parts = [
+      ...[...this.queues].map(([name, queue]) => [`${name} queue`, queue] as const),
+      ...[...this.producers].map(([name, producer]) => [`${name} events producer`, producer] as const),
+    ];
+    await Promise.all(parts.map(([what, part]) => closeBounded(part, what, logger)));
   }
 }

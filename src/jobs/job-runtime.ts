@@ -9,6 +9,7 @@ import { JobQueues } from './job-queues.js';
 import { JobWorkers } from './job-workers.js';
 import type { Jobs } from './jobs.js';
 import { applySchedules } from './schedules.js';
+import { closeBounded } from './close-bounded.js';
 
 export type { Jobs } from './jobs.js';
 
@@ -37,8 +38,11 @@ export interface JobsOptions {
  * bounded), then the event listeners, then the producers.
  */
 export async function startJobs({ config, logger, postgresUrl, runWorkers }: JobsOptions): Promise<JobsRuntime> {
-  const backend = await openJobBackend(config, postgresUrl, (error) =>
-    logger.warn({ err: error }, 'job backend Postgres connection failed; its pool replaces it'),
+  const backend = await openJobBackend(
+    config,
+    postgresUrl,
+    (error) => logger.warn({ err: error }, 'job backend Postgres connection failed; its pool replaces it'),
+    (error, part) => logger.warn({ err: error, part }, 'job backend connection failed; it reconnects'),
   );
   const queues = new JobQueues(backend, kindPolicies(config.JOB_RETRY), config);
   const channels = new Map<QueueName, QueueChannel>();
@@ -47,8 +51,8 @@ export async function startJobs({ config, logger, postgresUrl, runWorkers }: Job
   const close = async () => {
     await workers?.close();
     hub?.close();
-    await Promise.all([...channels.values()].map((channel) => channel.events.close()));
-    await queues.close();
+    await Promise.all([...channels.entries()].map(([name, channel]) => closeBounded(channel.events, `${name} events`, logger)));
+    await queues.close(logger);
   };
   try {
     await applySchedules(queues, config, logger);

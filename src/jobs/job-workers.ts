@@ -9,6 +9,7 @@ import { generateReportJob } from './processors/generate-report.job.js';
 import { probeJob } from './processors/probe.job.js';
 import { refreshAggregatesJob } from './processors/refresh-aggregates.job.js';
 import { warmCacheJob } from './processors/warm-cache.job.js';
+import { closeBounded } from './close-bounded.js';
 
 const PROCESSORS: { [K in JobKind]: KindProcessor<K> } = {
   generateReport: generateReportJob,
@@ -40,6 +41,8 @@ function dispatch(context: JobContext) {
 /** One BullMQ Worker per queue, in this process: `WORKERS=inline` or `npm run worker`. */
 export class JobWorkers {
   private readonly workers: AnyWorker[];
+  /** Jobs this process is running now: close() waits for these, not for Redis. */
+  private readonly running = new ActiveJobs();
 
   constructor(
     backend: JobBackend,
@@ -48,7 +51,7 @@ export class JobWorkers {
     private readonly logger: Logger,
   ) {
     this.workers = QUEUE_NAMES.map((name) => {
-      const worker = backend.worker(name, dispatch(context), {
+      const worker = backend.worker(name, this.running.track(dispatch(context)), {
         // Stored on each job it takes (processedBy): which host and process ran it.
         name: `${hostname()}:${process.pid}`,
         concurrency: settings.concurrency[name],
@@ -76,20 +79,58 @@ export class JobWorkers {
   }
 
   /**
-   * Stops taking jobs at once, lets active jobs finish for up to shutdownGraceMs, then
-   * closes anyway; an abandoned job's lock lapses and another worker takes it up (stalled).
+   * Stops taking jobs at once, lets the jobs this process is running finish for up to
+   * shutdownGraceMs, then closes each worker, bounded (closeBounded): an abandoned job's lock
+   * lapses and another worker takes it up (stalled). Waiting on our own running jobs rather
+   * than on BullMQ's close() keeps a Redis that is gone from holding the shutdown: that
+   * close also waits for its blocking fetch and QUIT, which a dead Redis never answers (and
+   * close(true) after close() only returns the first, unforced close).
    */
   async close(): Promise<void> {
-    const graceful = Promise.all(this.workers.map((worker) => worker.close()));
+    const closing = this.workers.map((worker) => worker.close());
+    if (!(await this.running.idleWithin(this.settings.shutdownGraceMs))) {
+      this.logger.warn(
+        { graceMs: this.settings.shutdownGraceMs, running: this.running.count },
+        'active jobs did not finish in time; closing workers anyway',
+      );
+    }
+    await Promise.all(
+      this.workers.map((worker, i) =>
+        closeBounded({ close: () => closing[i], disconnect: () => worker.disconnect() }, `${worker.name} worker`, this.logger),
+      ),
+    );
+  }
+}
+
+/** Counts the jobs in flight through the processors it wraps, and tells when none is left. */
+class ActiveJobs {
+  count = 0;
+  private readonly waiters = new Set<() => void>();
+
+  track<A extends unknown[], R>(processor: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args) => {
+      this.count++;
+      try {
+        return await processor(...args);
+      } finally {
+        this.count--;
+        if (this.count === 0) for (const wake of this.waiters) wake();
+      }
+    };
+  }
+
+  /** True once no job runs (at once if none does); false when `ms` passed first. */
+  async idleWithin(ms: number): Promise<boolean> {
+    if (this.count === 0) return true;
+    let wake!: () => void;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.settings.shutdownGraceMs);
-    });
-    const late = await Promise.race([graceful.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      this.logger.warn({ graceMs: this.settings.shutdownGraceMs }, 'active jobs did not finish in time; closing workers anyway');
-      await Promise.all(this.workers.map((worker) => worker.close(true)));
+    const idle = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
+    this.waiters.add(wake);
+    try {
+      return await Promise.race([idle, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(wake);
     }
   }
 }
