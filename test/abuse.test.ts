@@ -1,34 +1,24 @@
-import { Writable } from 'node:stream';
 import { serverAudits } from 'graphql-http';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateApiKeyDocument } from './generated/graphql.js';
 import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
 import { lastDays } from './helpers/dates.js';
+import { captureLog } from './helpers/captured-log.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const range = lastDays(30);
 const rangeLiteral = `{from: "${range.from}", to: "${range.to}"}`;
 
 /** Lines the server logged, to find the full error behind a masked one. */
-const logLines: Array<Record<string, unknown>> = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = captureLog();
 
 let server: TestServer;
 let viewerKey: string;
 beforeAll(async () => {
-  server = await startTestServer({ logger });
-  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'viewer', role: 'VIEWER' } })).createApiKey.key;
+  ({ server, viewerKey } = await startServerWithViewer({ logger }));
   await server.request('{ categories { id } }', { key: viewerKey }); // warm the key lookup
 });
 afterAll(() => server?.stop());

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { refreshAggregates } from '../src/db/queries/refresh-aggregates.js';
 import {
-  TCategoryLeaderboardDocument,
+  CategoryLeaderboardDocument,
+  ProductDetailsDocument,
+  RecordOrderDocument,
+  RevenueMetricsDocument,
   TCategoryPerformanceDocument,
   TCustomerValueDocument,
-  TProductAnalyticsDocument,
   TProductsAnalyticsDocument,
-  TRecordOrderDocument,
-  TRevenueMetricsDocument,
   TStoreAnalyticsDocument,
   TStoreInventoryDocument,
   TStoreRevenueDocument,
@@ -235,7 +235,7 @@ async function checkOneProduct(productId: number, scope: Scope = fullScope()): P
   await inParallel(
     Object.values(scope.ranges).map((range) => async () => {
       const data = dataOf(
-        await server.request(TProductAnalyticsDocument, { variables: { id: String(productId), range, storeId: String(storeId) } }),
+        await server.request(ProductDetailsDocument, { variables: { id: String(productId), range, storeId: String(storeId) } }),
       );
       const p = data.product!;
       expect(Number(p.performance.product.id)).toBe(productId);
@@ -264,7 +264,7 @@ async function checkCategories(scope: Scope = fullScope()): Promise<void> {
       ).toEqual([...expected].sort((a, b) => a.categoryId - b.categoryId));
 
       for (const limit of [1, 3, 100]) {
-        const board = dataOf(await server.request(TCategoryLeaderboardDocument, { variables: { range, limit } }));
+        const board = dataOf(await server.request(CategoryLeaderboardDocument, { variables: { range, limit } }));
         expect(board.categoryLeaderboard.map(asTruth), `categoryLeaderboard ${name} limit ${limit}`).toEqual(expected.slice(0, limit));
       }
     }),
@@ -287,7 +287,7 @@ async function checkRevenueMetrics(scope: Scope = fullScope()): Promise<void> {
       subsets.flatMap((subset) =>
         GRANULARITIES.map((granularity) => async () => {
           const variables = { range, granularity, storeIds: subset?.map(String) ?? null };
-          const data = dataOf(await server.request(TRevenueMetricsDocument, { variables }));
+          const data = dataOf(await server.request(RevenueMetricsDocument, { variables }));
           const truth = await revenueTruth(db, subset, range, granularity);
           expect(seriesOf(data.revenueMetrics), `revenueMetrics ${name} ${granularity} ${JSON.stringify(subset)}`).toEqual(truth);
         }),
@@ -368,12 +368,12 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
 
   it('the revenue points are zero-filled and start at each period (ISO Monday, 1st of month)', async () => {
     const range = { from: utcDaysAgo(200), to: today() };
-    const week = dataOf(await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'WEEK' } }));
+    const week = dataOf(await server.request(RevenueMetricsDocument, { variables: { range, granularity: 'WEEK' } }));
     expect(week.revenueMetrics.points.every((p) => new Date(`${p.period}T00:00:00Z`).getUTCDay() === 1)).toBe(true);
     expect(week.revenueMetrics.points[0].period <= range.from).toBe(true);
-    const month = dataOf(await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'MONTH' } }));
+    const month = dataOf(await server.request(RevenueMetricsDocument, { variables: { range, granularity: 'MONTH' } }));
     expect(month.revenueMetrics.points.every((p) => p.period.endsWith('-01'))).toBe(true);
-    const day = dataOf(await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'DAY' } }));
+    const day = dataOf(await server.request(RevenueMetricsDocument, { variables: { range, granularity: 'DAY' } }));
     expect(day.revenueMetrics.points).toHaveLength(201);
     expect(day.revenueMetrics.points[0]).toEqual({ period: range.from, revenue: 0, orders: 0, items: 0 });
   });
@@ -385,7 +385,7 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
     ];
     for (const range of bad) {
       const store = await server.request(TStoreRevenueDocument, { variables: { id: String(storeIds[0]), range, granularity: 'DAY' } });
-      const chain = await server.request(TRevenueMetricsDocument, { variables: { range, granularity: 'DAY' } });
+      const chain = await server.request(RevenueMetricsDocument, { variables: { range, granularity: 'DAY' } });
       for (const response of [store, chain]) {
         const error = response.body.errors?.[0];
         expect({ code: error?.extensions?.code, message: error?.message }).toEqual({
@@ -395,7 +395,7 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
       }
     }
     // 731 days is the most allowed.
-    const longest = await server.request(TRevenueMetricsDocument, {
+    const longest = await server.request(RevenueMetricsDocument, {
       variables: { range: { from: utcDaysAgo(730), to: today() }, granularity: 'MONTH' },
     });
     expect(longest.body.errors).toBeUndefined();
@@ -417,7 +417,7 @@ describe('analytics over GraphQL equal SQL over the base tables', () => {
 
     async function record(placedAt: string | null, customer: number | null, items: Array<[number, number]>) {
       const data = dataOf(
-        await server.request(TRecordOrderDocument, {
+        await server.request(RecordOrderDocument, {
           variables: {
             input: {
               storeId: String(storeId),

@@ -8,6 +8,7 @@ import { warmCache } from '../src/jobs/warm-cache.js';
 import type { Db } from '../src/db/database.js';
 import { buildGraphqlSchema } from '../src/schema/build-schema.js';
 import { utcDaysAgo } from './helpers/dates.js';
+import { expectDayInvalidated, invalidate, reportOf, STORE_SALES, tiersOf } from './helpers/cache-probe.js';
 import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
 import { skipWithoutRedis } from './helpers/redis-server.js';
 import { cents, revenueTruth } from './helpers/sql-truth.js';
@@ -37,27 +38,6 @@ let db: Db;
 let redis: Redis | null = null;
 let stores: number[];
 let productId: number;
-
-interface CacheField {
-  path: string;
-  tier: 'L1' | 'L2' | 'MISS' | 'OPERATION';
-  age: number;
-  stale: boolean;
-}
-interface CacheReport {
-  hits: number;
-  misses: number;
-  fields: CacheField[];
-}
-
-function reportOf(response: GraphqlResponse<unknown>): CacheReport | undefined {
-  return response.body.extensions?.cache as CacheReport | undefined;
-}
-
-/** path → tier of every cached field of a response. */
-function tiersOf(response: GraphqlResponse<unknown>): Record<string, string> {
-  return Object.fromEntries((reportOf(response)?.fields ?? []).map((f) => [f.path, f.tier]));
-}
 
 function errorCodes(response: GraphqlResponse<unknown>): unknown[] {
   return (response.body.errors ?? []).map((e) => e.extensions?.code);
@@ -124,10 +104,6 @@ const both = [
   ['hot path on', () => server],
   ['HOT_PATH=false', () => fieldServer],
 ] as const;
-
-const STORE_SALES = `query ($id: ID!, $range: DateRange!) {
-  store(id: $id) { id revenue(range: $range) { total orders } trafficPatterns(range: $range) { hour orders } }
-}`;
 
 describe('what the cache did: extensions.cache and X-Cache (HOT_PATH=false: every response lists its fields)', () => {
   it('a first read misses, a repeat hits; X-Cache is HIT only when every cached field hit', async () => {
@@ -493,7 +469,7 @@ describe('invalidateCache', () => {
     expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
     expect(tiersOf(await s.request(STORE_SALES, { variables: variables(s1) }))['store.revenue']).toBe('L1');
 
-    const evicted = dataOf(await s.request(INVALIDATE, { variables: { tags } })).invalidateCache;
+    const evicted = await invalidate(s, tags);
     if (redis) expect(evicted).toBe(expected.all);
     else expect(evicted).toBeGreaterThanOrEqual(4);
     const after = await s.request(STORE_SALES, { variables: variables(s1) });
@@ -501,8 +477,8 @@ describe('invalidateCache', () => {
     expect(tiersOf(after)).toEqual({ store: 'L1', 'store.revenue': 'MISS', 'store.trafficPatterns': 'MISS' });
     await l2Settled(s);
     const again = redis ? (await taggedInL2([tags[0]])).all : 2;
-    expect(dataOf(await s.request(INVALIDATE, { variables: { tags: [tags[0]] } })).invalidateCache).toBe(again);
-    expect(dataOf(await s.request(INVALIDATE, { variables: { tags: [tags[0]] } })).invalidateCache).toBe(0);
+    expect(await invalidate(s, [tags[0]])).toBe(again);
+    expect(await invalidate(s, [tags[0]])).toBe(0);
 
     if (redis) {
       // Entries only in L2 (L1 emptied) are evicted and counted too.
@@ -510,24 +486,14 @@ describe('invalidateCache', () => {
       const inL2 = await taggedInL2(tags);
       expect(inL2.fields).toBe(4);
       s.app.services.cache.l1.clear();
-      expect(dataOf(await s.request(INVALIDATE, { variables: { tags } })).invalidateCache).toBe(inL2.all);
+      expect(await invalidate(s, tags)).toBe(inL2.all);
       expect(await redis.exists(`${fieldPrefix}t:${tags[0]}`, `${fieldPrefix}t:${tags[1]}`)).toBe(0);
       expect(tiersOf(await s.request(STORE_SALES, { variables: variables(s2) }))['store.revenue']).toBe('MISS');
     }
   });
 
   it('with the hot path on, invalidation also drops the stored responses built from those entries', async () => {
-    const day = utcDaysAgo(101);
-    const variables = { id: String(stores[0]), range: { from: day, to: day } };
-    await server.request(STORE_SALES, { variables });
-    expect((await server.request(STORE_SALES, { variables })).headers.get('x-cache')).toBe('HIT');
-    const evicted = dataOf(
-      await server.request(INVALIDATE, { variables: { tags: [`store:${stores[0]}:sales:d:${day}`] } }),
-    ).invalidateCache;
-    expect(evicted).toBeGreaterThanOrEqual(2);
-    const after = await server.request(STORE_SALES, { variables });
-    expect(after.headers.get('x-cache')).toBe('MISS');
-    expect(tiersOf(after)).toEqual({ store: 'L1', 'store.revenue': 'MISS', 'store.trafficPatterns': 'MISS' });
+    await expectDayInvalidated(server, server, stores[0], utcDaysAgo(101));
   });
 });
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { utcDaysAgo } from './helpers/dates.js';
-import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
+import { expectDayInvalidated, STORE_SALES, tiersOf } from './helpers/cache-probe.js';
+import { dataOf } from './helpers/graphql-client.js';
 import { skipWithoutRedis } from './helpers/redis-server.js';
 import { cents, revenueTruth } from './helpers/sql-truth.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -19,19 +20,6 @@ let a: TestServer;
 let b: TestServer;
 let stores: number[];
 let productId: number;
-
-interface CacheField {
-  path: string;
-  tier: string;
-}
-function tiersOf(response: GraphqlResponse<unknown>): Record<string, string> {
-  const fields = (response.body.extensions?.cache as { fields: CacheField[] } | undefined)?.fields ?? [];
-  return Object.fromEntries(fields.map((f) => [f.path, f.tier]));
-}
-
-const STORE_SALES = `query ($id: ID!, $range: DateRange!) {
-  store(id: $id) { id revenue(range: $range) { total orders } trafficPatterns(range: $range) { hour orders } }
-}`;
 
 describe.skipIf(noRedis)('two instances sharing one Redis and one database', () => {
   beforeAll(async () => {
@@ -83,19 +71,6 @@ describe.skipIf(noRedis)('two instances sharing one Redis and one database', () 
   });
 
   it("invalidateCache on A evicts what B cached, in L2 and in B's L1", async () => {
-    const day = utcDaysAgo(45);
-    const variables = { id: String(stores[2]), range: { from: day, to: day } };
-    await b.request(STORE_SALES, { variables });
-    expect((await b.request(STORE_SALES, { variables })).headers.get('x-cache')).toBe('HIT');
-    const evicted = dataOf(
-      await a.request(`mutation ($tags: [String!]!) { invalidateCache(tags: $tags) }`, {
-        variables: { tags: [`store:${stores[2]}:sales:d:${day}`] },
-      }),
-    ).invalidateCache;
-    // A never read it: what it counts came from L2 (revenue, traffic, and B's stored response).
-    expect(evicted).toBeGreaterThanOrEqual(2);
-    const after = await b.request(STORE_SALES, { variables });
-    expect(after.headers.get('x-cache')).toBe('MISS');
-    expect(tiersOf(after)).toEqual({ store: 'L1', 'store.revenue': 'MISS', 'store.trafficPatterns': 'MISS' });
+    await expectDayInvalidated(b, a, stores[2], utcDaysAgo(45));
   });
 });

@@ -198,9 +198,9 @@ function operationSteps(): Step[] {
   const storeEverything = (extra: Vars) => ({ id: '1', range: R30, week: R7, withDetails: true, ...extra });
   return [
     op('DiffIntrospection'),
-    op('Catalog', { variables: { first: 5 } }),
-    op('Catalog', { variables: { first: 3, search: 'a' } }),
-    op('Catalog', { variables: { first: 2, categoryId: '1' } }),
+    op('TProductsPage', { variables: { first: 5 } }),
+    op('TProductsPage', { variables: { first: 3, search: 'a' } }),
+    op('TProductsPage', { variables: { first: 2, categoryId: '1' } }),
     op('TProductsPage', {
       variables: { first: 3 },
       remember: (side, body) => (side.state.productsCursor = body.data?.products.pageInfo.endCursor),
@@ -214,9 +214,10 @@ function operationSteps(): Step[] {
     op('TStoresPage', { variables: (side) => ({ first: 2, after: side.state.storesCursor }) }),
     op('StoreDashboard', { variables: { first: 3, range: R30 } }),
     op('StoreCard', { variables: { id: '1', range: R30 } }),
-    op('StoreAnalytics', { variables: { id: '2', range: CLOSED, granularity: 'WEEK' } }),
+    op('TStoreRevenue', { variables: { id: '2', range: CLOSED, granularity: 'WEEK' } }),
+    op('TStoreAnalytics', { variables: { id: '2', range: CLOSED, limit: 5 } }),
     // $granularity not given: the argument's default (DAY) applies.
-    op('StoreAnalytics', { variables: { id: '1', range: R7 } }),
+    op('TStoreRevenue', { variables: { id: '1', range: R7 } }),
     // Variable defaults ($granularity = WEEK, $skipFunnel = false, $status = ALL) and an omitted $limit.
     op('DiffStoreEverything', { variables: storeEverything({}) }),
     op('DiffStoreEverything', {
@@ -244,7 +245,7 @@ function operationSteps(): Step[] {
     }),
     op('TStoreInventory', { variables: { id: '2', status: 'ALL', first: 100 } }),
     op('ProductDetails', { variables: { id: '1', range: R30, storeId: '1' } }),
-    op('TProductAnalytics', { variables: { id: '2', range: CLOSED, storeId: '2' } }),
+    op('ProductDetails', { variables: { id: '2', range: CLOSED, storeId: '2' } }),
     op('DiffCatalogAnalytics', {
       variables: { productId: '3', customerId: '1', range: R30, storeId: '1', storeIds: ['1', '3'], granularity: 'WEEK' },
     }),
@@ -259,12 +260,12 @@ function operationSteps(): Step[] {
     op('TCategoryPerformance', { variables: { range: CLOSED } }),
     op('CategoryLeaderboard', { variables: { range: R30, limit: 3 } }),
     op('CategoryLeaderboard', { variables: { range: CLOSED } }),
-    op('TCategoryLeaderboard', { variables: { range: R7, limit: 100 } }),
+    op('CategoryLeaderboard', { variables: { range: R7, limit: 100 } }),
     op('RevenueMetrics', { variables: { range: R30 } }),
     op('RevenueMetrics', { variables: { range: CLOSED, storeIds: ['1', '2'], granularity: 'MONTH' } }),
     // One value where a list is expected: coerced to a list of one.
     op('RevenueMetrics', { variables: { range: R7, storeIds: '1', granularity: 'DAY' } }),
-    op('TRevenueMetrics', { variables: { range: R30, storeIds: null, granularity: 'WEEK' } }),
+    op('RevenueMetrics', { variables: { range: R30, storeIds: null, granularity: 'WEEK' } }),
     op('CustomerDetails', { variables: { id: '1', first: 3 } }),
     // An Int where an ID is expected: coerced to "5".
     op('CustomerDetails', { variables: { id: 5, first: 1 } }),
@@ -284,7 +285,7 @@ function operationSteps(): Step[] {
     op('DiffOrders'),
     op('DiffOrders', { variables: { storeId: '3', range: CLOSED, first: 3, withItems: false } }),
     op('DiffOrders', { as: 'scoped', variables: { first: 3 } }),
-    op('TLatestOrders', { variables: { first: 5 } }),
+    op('OrdersWithRelations', { variables: { first: 5 } }),
     op('TCategoryProductsPage', { variables: { first: 2 } }),
     op('StoreFunnel', { variables: { id: '1', range: R7 } }),
     op('DiffUnknownIds'),
@@ -318,7 +319,7 @@ function operationSteps(): Step[] {
       variables: (side) => ({ input: { storeId: '1', customerId: '1', items: [{ productId: stocked(side), quantity: 2 }] } }),
       recent: ['placedAt'],
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       variables: {
         input: {
           storeId: '2',
@@ -338,7 +339,7 @@ function operationSteps(): Step[] {
       },
     }),
     op('AdjustInventory', { variables: (side) => ({ storeId: '1', productId: stocked(side), delta: 5 }) }),
-    op('TAdjustInventory', { variables: (side) => ({ storeId: '1', productId: stocked(side), delta: -1 }) }),
+    op('AdjustInventory', { variables: (side) => ({ storeId: '1', productId: stocked(side), delta: -1 }) }),
     op('DiffTwoWrites', { variables: (side) => ({ storeId: '1', productId: stocked(side) }) }),
     op('IngestEvents', { as: 'ingest', variables: { events: EVENTS } }),
     op('IngestEvents', { as: 'ingest', variables: { events: EVENTS } }),
@@ -349,7 +350,8 @@ function operationSteps(): Step[] {
     op('DiffStoreEverything', { variables: storeEverything({}) }),
     op('TStoreAnalytics', { variables: { id: '3', range: CLOSED, limit: 5 } }),
     op('RevenueMetrics', { variables: { range: R7 } }),
-    op('TLatestOrders', { variables: { first: 5 } }),
+    // The newest orders are the ones written above: their placedAt is each side's own "now".
+    op('OrdersWithRelations', { variables: { first: 5 }, recent: ['placedAt'] }),
     op('DiffInvalidateCache', { variables: { tags: ['stores', 'catalog'] } }),
     op('DiffInvalidateCache', { variables: { tags: 'store:1' } }),
     op('StoreDashboard', { variables: { first: 3, range: R30 } }),
@@ -358,7 +360,7 @@ function operationSteps(): Step[] {
       secret: ['key'],
       remember: (side, body) => (side.state.madeKeyId = body.data?.createApiKey.id),
     }),
-    op('TCreateApiKey', { variables: { name: 'differential ingest 1-2', role: 'INGEST', storeIds: ['1', '2'] }, secret: ['key'] }),
+    op('CreateApiKey', { variables: { name: 'differential ingest 1-2', role: 'INGEST', storeIds: ['1', '2'] }, secret: ['key'] }),
     op('RevokeApiKey', { variables: (side) => ({ id: side.state.madeKeyId }) }),
     op('RevokeApiKey', { variables: (side) => ({ id: side.state.madeKeyId }) }),
 
@@ -518,33 +520,33 @@ function variableSteps(): Step[] {
     }),
     op('CreateApiKey', { group: g, label: 'unknown role', variables: { name: 'x', role: 'ROOT' } }),
     op('GenerateReport', { group: g, label: 'unknown report kind', variables: { kind: 'WEEKLY', range: R7 } }),
-    op('TRecordOrder', { group: g, label: 'input object without a required list', variables: order({ storeId: '1' }) }),
-    op('TRecordOrder', {
+    op('RecordOrder', { group: g, label: 'input object without a required list', variables: order({ storeId: '1' }) }),
+    op('RecordOrder', {
       group: g,
       label: 'list item without a required field',
       variables: order({ storeId: '1', items: [{ productId: '1' }] }),
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       group: g,
       label: 'bad enum inside an input',
       variables: order({ storeId: '1', channel: 'TELEPATHY', items: [{ productId: '1', quantity: 1 }] }),
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       group: g,
       label: 'explicit null for a non-null field with a default',
       variables: order({ storeId: '1', channel: null, items: [{ productId: '1', quantity: 1 }] }),
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       group: g,
       label: 'bad DateTime',
       variables: order({ storeId: '1', placedAt: 'yesterday', items: [{ productId: '1', quantity: 1 }] }),
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       group: g,
       label: 'DateTime without a zone',
       variables: order({ storeId: '1', placedAt: '2026-01-01T10:00:00', items: [{ productId: '1', quantity: 1 }] }),
     }),
-    op('TRecordOrder', {
+    op('RecordOrder', {
       group: g,
       label: 'quantity as a string',
       variables: order({ storeId: '1', items: [{ productId: '1', quantity: '2' }] }),

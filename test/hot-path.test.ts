@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { print } from 'graphql';
@@ -12,6 +11,8 @@ import {
 } from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { lastDays } from './helpers/dates.js';
+import { rawHttp } from './helpers/raw-http.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -29,27 +30,12 @@ async function post(server: TestServer, body: string, key: string, headers: Reco
 }
 
 /** A POST whose body arrives as sent (fetch would decode gzip and br before the test could see them). */
-function postUndecoded(
-  server: TestServer,
-  body: string,
-  key: string,
-  headers: Record<string, string>,
-): Promise<{ headers: Record<string, string | string[] | undefined>; raw: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      server.url,
-      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ headers: res.headers, raw: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+const postUndecoded = (server: TestServer, body: string, key: string, headers: Record<string, string>) =>
+  rawHttp(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
+    body,
   });
-}
 
 /** Hot-path hits carry stored bytes whose extensions.cache says `operation: true`; Apollo answers list field tiers. */
 function isHotHit(response: { headers: Headers; raw: Buffer }): boolean {
@@ -60,10 +46,7 @@ function isHotHit(response: { headers: Headers; raw: Buffer }): boolean {
 
 let server: TestServer;
 let viewerKey: string;
-beforeAll(async () => {
-  server = await startTestServer();
-  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'viewer', role: 'VIEWER' } })).createApiKey.key;
-});
+beforeAll(async () => ({ server, viewerKey } = await startServerWithViewer()));
 afterAll(() => server?.stop());
 
 describe('operation hot path', () => {

@@ -13,8 +13,9 @@ import {
 } from './generated/graphql.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf, type GraphqlResponse } from './helpers/graphql-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { BACKENDS, connect, hasTerminal, jobEvents, jobsEnv, uniquePrefix, type WsConnection } from './jobs-helpers.js';
+import type { TestServer } from './helpers/test-server.js';
+import type { WsConnection } from './helpers/ws-client.js';
+import { BACKENDS, hasTerminal, jobEvents, startJobsServer, stopJobsServer, uniquePrefix } from './jobs-helpers.js';
 
 const codes = (response: GraphqlResponse<unknown>) => (response.body.errors ?? []).map((e) => e.extensions?.code);
 
@@ -25,15 +26,11 @@ describe.each(BACKENDS)('jobs admin API (%s)', (backend) => {
   let viewerKey: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: jobsEnv(backend, uniquePrefix('admin'), { WORKERS: 'inline' }) });
-    ws = connect(server);
+    ({ server, ws } = await startJobsServer(backend, uniquePrefix('admin')));
     const created = await server.request(`mutation { createApiKey(name: "viewer", role: VIEWER) { key } }`);
     viewerKey = dataOf(created).createApiKey.key;
   });
-  afterAll(async () => {
-    await ws?.client.dispose();
-    await server?.stop();
-  });
+  afterAll(() => stopJobsServer({ server, ws }));
 
   const queues = () => server.app.services.jobs!.queues;
 

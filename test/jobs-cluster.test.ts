@@ -3,18 +3,19 @@ import { GenerateReportDocument, JobByIdDocument } from './generated/graphql.js'
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { WsConnection } from './helpers/ws-client.js';
 import {
   BACKENDS,
-  connect,
   duplicatesIn,
   hasTerminal,
   jobEvents,
   jobsEnv,
   ofJob,
   queueEvents,
+  startJobsServer,
+  stopJobsServer,
   typesOf,
   uniquePrefix,
-  type WsConnection,
 } from './jobs-helpers.js';
 import { killWorker, spawnWorker, type WorkerProcess } from './jobs-worker-process.js';
 
@@ -31,17 +32,15 @@ describe.each(BACKENDS)('jobs across processes (%s)', (backend) => {
   let workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    a = await startTestServer({ env: jobsEnv(backend, prefix, { WORKERS: 'none' }) });
-    ws = connect(a);
+    ({ server: a, ws } = await startJobsServer(backend, prefix, { WORKERS: 'none' }));
     // Two worker processes, started together (each takes seconds to boot).
     workers = [0, 1].map(() => spawnWorker(a.databaseUrl, jobsEnv(backend, prefix)));
     await Promise.all(workers.map((w) => w.ready));
   });
   afterAll(async () => {
     await Promise.all(workers.map(killWorker));
-    await ws?.client.dispose();
     await b?.stop();
-    await a?.stop();
+    await stopJobsServer({ server: a, ws });
   });
 
   it('a worker process SIGKILLed mid-job: the job stalls, the other worker takes it up, and it completes once', async () => {

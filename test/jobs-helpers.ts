@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { print, type DocumentNode } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { inject } from 'vitest';
-import WebSocket from 'ws';
 import type { JobEventFieldsFragment } from './generated/graphql.js';
 import { JobEventsDocument } from './generated/graphql.js';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
-import type { TestServer } from './helpers/test-server.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
+import { collect, openWs, type Collected, type WsConnection } from './helpers/ws-client.js';
 
-/** Shared by the jobs-*.test.ts files: backends, fast job settings, and a real graphql-ws client. */
+/** Shared by the jobs-*.test.ts files: backends, fast job settings, a server with a subscriber, and its job events. */
 
 export type Backend = 'postgres' | 'redis';
 const redisUrl = inject('redisUrl');
@@ -40,103 +39,27 @@ export function jobsEnv(backend: Backend, prefix: string, extra: Record<string, 
 
 export const uniquePrefix = (file: string) => `gpt-${file}-${randomBytes(3).toString('hex')}:`;
 
-export const wsUrlOf = (server: TestServer) => server.url.replace(/^http/, 'ws');
-
-export interface WsConnection {
-  client: Client;
-  /** Resolves with the close code once the socket closes. */
-  closed: Promise<number>;
-}
-
-/** A graphql-ws client with connectionParams { authorization: "Bearer <key>" }; no retries, so a refusal shows. */
+/** A graphql-ws client with connectionParams { authorization: "Bearer <key>" } (`headers` on its upgrade request). */
 export function connect(server: TestServer, key: string | null = TEST_ADMIN_KEY, headers?: Record<string, string>): WsConnection {
-  let resolveClosed!: (code: number) => void;
-  const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
-  const impl = headers
-    ? class extends WebSocket {
-        constructor(url: string, protocols?: string | string[]) {
-          super(url, protocols, { headers });
-        }
-      }
-    : WebSocket;
-  const client = createClient({
-    url: wsUrlOf(server),
-    webSocketImpl: impl,
-    lazy: false,
-    retryAttempts: 0,
-    connectionParams: key === null ? {} : { authorization: `Bearer ${key}` },
-    on: { closed: (event) => resolveClosed((event as { code: number }).code) },
-    onNonLazyError: () => {},
-  });
-  return { client, closed };
+  return openWs(server, key === null ? {} : { authorization: `Bearer ${key}` }, headers && { headers });
 }
 
-export interface Collected<T> {
-  items: T[];
-  errors: unknown[];
-  completed: boolean;
-  /** Resolves with the items once `predicate` holds for them (rejects after `timeoutMs`). */
-  until(predicate: (items: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
-  stop(): void;
+export interface JobsServer {
+  server: TestServer;
+  /** An admin subscriber to `server`. */
+  ws: WsConnection;
 }
 
-/** Runs one operation and collects its results (data or errors) as they come. */
-export function collect<T>(
-  client: Client,
-  document: DocumentNode | string,
-  variables: Record<string, unknown> = {},
-  pick: (data: any) => T = (d) => d,
-): Collected<T> {
-  const checks = new Set<() => void>();
-  const state: Collected<T> = {
-    items: [],
-    errors: [],
-    completed: false,
-    until: (predicate, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (predicate(state.items)) {
-            checks.delete(check);
-            clearTimeout(timer);
-            resolve(state.items);
-          } else if (state.errors.length) {
-            checks.delete(check);
-            clearTimeout(timer);
-            reject(new Error(`subscription failed: ${JSON.stringify(state.errors)}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          checks.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms; got ${JSON.stringify(state.items, null, 1)}`));
-        }, timeoutMs);
-        checks.add(check);
-        check();
-      }),
-    stop: () => unsubscribe(),
-  };
-  const notify = () => [...checks].forEach((c) => c());
-  const query = typeof document === 'string' ? document : print(document);
-  const unsubscribe = client.subscribe(
-    { query, variables },
-    {
-      next: (result) => {
-        if (result.errors?.length) state.errors.push(...result.errors);
-        else state.items.push(pick(result.data));
-        notify();
-      },
-      error: (error) => {
-        // graphql-ws hands operation errors over as the array of GraphQL errors.
-        if (Array.isArray(error)) state.errors.push(...error);
-        else state.errors.push(error);
-        notify();
-      },
-      complete: () => {
-        state.completed = true;
-        notify();
-      },
-    },
-  );
-  return state;
+/** A server on `backend` with in-process workers (jobsEnv, then `extra`) and an admin graphql-ws subscriber to it. */
+export async function startJobsServer(backend: Backend, prefix: string, extra: Record<string, string> = {}): Promise<JobsServer> {
+  const server = await startTestServer({ env: jobsEnv(backend, prefix, { WORKERS: 'inline', ...extra }) });
+  return { server, ws: connect(server) };
+}
+
+/** Closes the subscriber, then stops the server; either may be missing when its start failed. */
+export async function stopJobsServer({ server, ws }: Partial<JobsServer>): Promise<void> {
+  await ws?.client.dispose();
+  await server?.stop();
 }
 
 export type Ev = JobEventFieldsFragment;

@@ -4,17 +4,18 @@ import { RecordOrderDocument, RefreshAggregatesDocument } from './generated/grap
 import { lastDays, utcDaysAgo } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { WsConnection } from './helpers/ws-client.js';
 import {
   BACKENDS,
-  connect,
   hasTerminal,
   jobEvents,
   jobsEnv,
   ofJob,
   queueEvents,
+  startJobsServer,
+  stopJobsServer,
   uniquePrefix,
   type Ev,
-  type WsConnection,
 } from './jobs-helpers.js';
 
 const REVENUE = `query($id: ID!, $range: DateRange!) { store(id: $id) { revenue(range: $range) { total } } }`;
@@ -25,14 +26,8 @@ describe.each(BACKENDS)('maintenance jobs (%s)', (backend) => {
   let server: TestServer;
   let ws: WsConnection;
 
-  beforeAll(async () => {
-    server = await startTestServer({ env: jobsEnv(backend, prefix, { WORKERS: 'inline', CLEANUP_BATCH_SIZE: '3' }) });
-    ws = connect(server);
-  });
-  afterAll(async () => {
-    await ws?.client.dispose();
-    await server?.stop();
-  });
+  beforeAll(async () => ({ server, ws } = await startJobsServer(backend, prefix, { CLEANUP_BATCH_SIZE: '3' })));
+  afterAll(() => stopJobsServer({ server, ws }));
 
   async function finish(jobId: string): Promise<Ev> {
     const events = jobEvents(ws.client, { jobId });

@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoveJobDocument } from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { TestServer } from './helpers/test-server.js';
+import type { Collected, WsConnection } from './helpers/ws-client.js';
 import {
   BACKENDS,
-  connect,
   duplicatesIn,
   hasTerminal,
   jobEvents,
-  jobsEnv,
   ofJob,
   queueEvents,
+  startJobsServer,
+  stopJobsServer,
   typesOf,
   uniquePrefix,
-  type Collected,
   type Ev,
-  type WsConnection,
 } from './jobs-helpers.js';
 
 /**
@@ -26,16 +25,9 @@ import {
 describe.each(BACKENDS)('jobEvents completion (%s)', (backend) => {
   let server: TestServer;
   let ws: WsConnection;
-
-  beforeAll(async () => {
-    // JOB_RETRY (jobsEnv): probe jobs get 3 attempts, 500 ms backoff.
-    server = await startTestServer({ env: jobsEnv(backend, uniquePrefix('complete'), { WORKERS: 'inline' }) });
-    ws = connect(server);
-  });
-  afterAll(async () => {
-    await ws?.client.dispose();
-    await server?.stop();
-  });
+  // JOB_RETRY (jobsEnv): probe jobs get 3 attempts, 500 ms backoff.
+  beforeAll(async () => ({ server, ws } = await startJobsServer(backend, uniquePrefix('complete'))));
+  afterAll(() => stopJobsServer({ server, ws }));
 
   const queues = () => server.app.services.jobs!.queues;
   const probe = (data: { failAttempts?: number; sleepMs?: number } = {}) => queues().enqueue('probe', data, { dedupe: false });

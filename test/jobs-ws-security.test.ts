@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { collect, connect, jobEvents, jobsEnv, type WsConnection } from './jobs-helpers.js';
+import { collect, firstResult, type WsConnection } from './helpers/ws-client.js';
+import { connect, jobEvents, jobsEnv } from './jobs-helpers.js';
 
 /**
  * The WebSocket path applies what Apollo applies on HTTP (graphql-ws runs none of its
@@ -18,15 +19,6 @@ const LIMITS = {
   WS_ALLOWED_ORIGINS: 'https://dash.example',
 };
 
-async function firstResult(ws: WsConnection, query: string, variables: Record<string, unknown> = {}) {
-  const op = collect(ws.client, query, variables);
-  await op.until((items) => items.length > 0 || op.completed, 5_000).catch(() => undefined);
-  op.stop();
-  return {
-    data: op.items[0] as Record<string, unknown> | undefined,
-    errors: op.errors as Array<{ message: string; extensions?: Record<string, unknown> }>,
-  };
-}
 const codes = (r: { errors: Array<{ extensions?: Record<string, unknown> }> }) => r.errors.map((e) => e.extensions?.code);
 
 describe('graphql-ws applies the HTTP rules', () => {
@@ -98,7 +90,7 @@ describe('graphql-ws applies the HTTP rules', () => {
   it('a bad or missing key is refused at connection_init with 4401', async () => {
     for (const key of ['gp_wrong_key_0000000000000000', null]) {
       const ws = connect(server, key);
-      expect(await ws.closed).toBe(4401);
+      expect((await ws.closed).code).toBe(4401);
       await ws.client.dispose();
     }
   });
@@ -111,7 +103,7 @@ describe('graphql-ws applies the HTTP rules', () => {
     try {
       const big = connect(server);
       const op = collect(big.client, `{ stores(first: 1) { totalCount } } # ${'x'.repeat(5000)}`);
-      expect(await big.closed).toBe(1009);
+      expect((await big.closed).code).toBe(1009);
       op.stop();
       await big.client.dispose();
     } finally {
@@ -122,7 +114,7 @@ describe('graphql-ws applies the HTTP rules', () => {
 
     const foreign = connect(server, undefined, { origin: 'https://evil.example' });
     // Accepted, then closed with 4403 before any message is processed: what a browser page can see.
-    expect(await foreign.closed).toBe(4403);
+    expect((await foreign.closed).code).toBe(4403);
     await foreign.client.dispose();
     const allowed = connect(server, undefined, { origin: 'https://dash.example' });
     expect((await firstResult(allowed, `{ stores(first: 1) { totalCount } }`)).errors).toEqual([]);

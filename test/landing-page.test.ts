@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
@@ -11,6 +10,7 @@ import { GRAPHIQL_BUNDLE } from '../src/http/graphiql-page.js';
 import { createLogger } from '../src/logger.js';
 import { crawlPage, type CrawledFile } from './helpers/asset-crawl.js';
 import { dataOf } from './helpers/graphql-client.js';
+import { rawHttp } from './helpers/raw-http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
@@ -25,25 +25,8 @@ const CDN_URL =
   /https?:\/\/(?:[\w-]+\.)*(?:unpkg\.com|jsdelivr\.net|esm\.sh|cdnjs\.cloudflare\.com|googleapis\.com|gstatic\.com|skypack\.dev|jspm\.io|cdn\.[\w.-]+)/i;
 const HASHED_NAME = /-[A-Z0-9]{8}\.[a-z0-9]+(\.LEGAL\.txt)?$/;
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /** node:http, not fetch: fetch would decompress bodies and hide Content-Encoding handling. */
-function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const raw = (url: string, headers: Record<string, string> = {}, method = 'GET') => rawHttp(url, { method, headers });
 
 const pageOf = (server: TestServer, headers: Record<string, string> = {}) => raw(server.url, { accept: BROWSER_ACCEPT, ...headers });
 
@@ -56,7 +39,7 @@ describe('LANDING_PAGE=graphiql', () => {
     server = await startTestServer({ env: { LANDING_PAGE: 'graphiql' } });
     const page = await pageOf(server);
     expect(page.status).toBe(200);
-    html = page.body.toString();
+    html = page.raw.toString();
     files = await crawlPage(server.url, html);
   });
   afterAll(() => server?.stop());
@@ -71,7 +54,7 @@ describe('LANDING_PAGE=graphiql', () => {
 
     const again = await pageOf(server, { 'if-none-match': page.headers.etag! });
     expect(again.status).toBe(304);
-    expect(again.body.length).toBe(0);
+    expect(again.raw.length).toBe(0);
     expect(again.headers.etag).toBe(page.headers.etag);
   });
 
@@ -96,7 +79,7 @@ describe('LANDING_PAGE=graphiql', () => {
     const script = files.find((f) => /\/main-\w+\.js$/.test(f.url))!;
     const again = await raw(script.url, { 'if-none-match': script.headers.get('etag')!, 'accept-encoding': 'identity' });
     expect(again.status).toBe(304);
-    expect(again.body.length).toBe(0);
+    expect(again.raw.length).toBe(0);
     expect(again.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
@@ -105,7 +88,7 @@ describe('LANDING_PAGE=graphiql', () => {
     const br = await raw(script.url, { 'accept-encoding': 'gzip, deflate, br' });
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers.vary).toBe('Accept-Encoding');
-    expect(brotliDecompressSync(br.body).toString()).toBe(script.text);
+    expect(brotliDecompressSync(br.raw).toString()).toBe(script.text);
     expect(br.headers.etag).not.toBe(script.headers.get('etag'));
     expect((await raw(script.url, { 'accept-encoding': 'gzip, br;q=0' })).headers['content-encoding']).toBe('gzip');
     expect((await raw(script.url, { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! })).status).toBe(304);
@@ -128,7 +111,7 @@ describe('LANDING_PAGE=graphiql', () => {
       'apollo-require-preflight': 'true',
     });
     expect(get.status).toBe(200);
-    expect(JSON.parse(get.body.toString()).data).toEqual({ __typename: 'Query' });
+    expect(JSON.parse(get.raw.toString()).data).toEqual({ __typename: 'Query' });
   });
 
   it("takes the IDE's standard introspection query (TypeRef's 7 nested ofType cost no depth, schema reads no list multiplier)", async () => {
@@ -170,7 +153,7 @@ describe('LANDING_PAGE unset outside production', () => {
     const page = await pageOf(server);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.body.toString()).toMatch(/embeddable-sandbox\.cdn\.apollographql\.com/);
+    expect(page.raw.toString()).toMatch(/embeddable-sandbox\.cdn\.apollographql\.com/);
     expect((await raw(new URL('/assets/graphiql/x.js', server.url).href)).status).toBe(404);
   });
 });
@@ -213,7 +196,7 @@ describe('production', () => {
   it('serves GraphiQL when enabled, and introspection still needs an ADMIN key', async () => {
     const page = await pageOf(graphiql);
     expect(page.status).toBe(200);
-    expect(page.body.toString()).toContain('assets/graphiql/main-');
+    expect(page.raw.toString()).toContain('assets/graphiql/main-');
 
     const introspection = '{ __schema { queryType { name } } }';
     const viewer = await graphiql.request(introspection, { key: viewerKey });

@@ -1,12 +1,12 @@
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateApiKeyDocument, MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
+import { MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
 import { blockEventLoop } from './helpers/block-event-loop.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { captureLog } from './helpers/captured-log.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
+import type { TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
 import { connect } from './jobs-helpers.js';
 
@@ -16,16 +16,7 @@ import { connect } from './jobs-helpers.js';
  * per request with a cache summary and no key; VIEWER is refused.
  */
 
-const logLines: Array<Record<string, unknown>> = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = captureLog();
 
 const range = lastDays(30);
 const CARD = `query Card($range: DateRange!) { store(id: "1") { id name revenue(range: $range) { total orders } } }`;
@@ -42,8 +33,7 @@ async function readMetrics(key = server.adminKey) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ logger, env: { SLOW_QUERY_MS: '250' } });
-  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'viewer', role: 'VIEWER' } })).createApiKey.key;
+  ({ server, viewerKey } = await startServerWithViewer({ logger, env: { SLOW_QUERY_MS: '250' } }));
   await server.request('{ categories { id } }', { key: viewerKey }); // the key lookup happens before the counted sequence
 
   expect(dataOf(await server.request(ResetMetricsDocument)).resetMetrics).toBe(true);

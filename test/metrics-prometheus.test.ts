@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateApiKeyDocument, MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
+import { MetricsSnapshotDocument, ResetMetricsDocument, type MetricsSnapshotQuery } from './generated/graphql.js';
 import { waitFor } from './helpers/wait-for.js';
 import { blockEventLoop } from './helpers/block-event-loop.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** /metrics: valid Prometheus text, the same numbers as GraphQL, ADMIN only unless METRICS_PUBLIC. */
@@ -81,10 +82,7 @@ function value(families: Map<string, Family>, name: string, labels: Record<strin
   return family?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'viewer', role: 'VIEWER' } })).createApiKey.key;
-});
+beforeAll(async () => ({ server, viewerKey } = await startServerWithViewer()));
 afterAll(() => server?.stop());
 
 describe('/metrics', () => {

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
+import { onHandOf } from '../src/db/writes/adjust-inventory.js';
 import {
-  TAdjustInventoryDocument,
-  TCreateApiKeyDocument,
-  TLatestOrdersDocument,
-  TProductAnalyticsDocument,
-  TRecordOrderDocument,
+  AdjustInventoryDocument,
+  CreateApiKeyDocument,
+  OrdersWithRelationsDocument,
+  ProductDetailsDocument,
+  RecordOrderDocument,
   TStoreInventoryDocument,
   TStoreRevenueDocument,
   type OrderInput,
@@ -29,7 +30,7 @@ let stocked: Array<{ id: number; price: number; cost: number }>;
 
 async function createKey(role: Role, storeIds?: number[]): Promise<string> {
   const data = dataOf(
-    await server.request(TCreateApiKeyDocument, {
+    await server.request(CreateApiKeyDocument, {
       variables: { name: `mutations ${role}`, role, storeIds: storeIds?.map(String) ?? null },
     }),
   );
@@ -60,18 +61,10 @@ async function snapshot() {
   return rows[0];
 }
 
-async function onHand(store: number, product: number): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('inventory_levels')
-    .select('on_hand')
-    .where('store_id', '=', store)
-    .where('product_id', '=', product)
-    .executeTakeFirst();
-  return row?.on_hand;
-}
+const onHand = (store: number, product: number) => onHandOf(db, store, product);
 
 function recordOrder(input: OrderInput, key?: string) {
-  return server.request(TRecordOrderDocument, { variables: { input }, ...(key ? { key } : {}) });
+  return server.request(RecordOrderDocument, { variables: { input }, ...(key ? { key } : {}) });
 }
 
 const line = (productId: number | string, quantity: number) => ({ productId: String(productId), quantity });
@@ -104,7 +97,7 @@ describe('recordOrder', () => {
     const revenueBefore = dataOf(
       await server.request(TStoreRevenueDocument, { variables: { id: String(storeId), range: today, granularity: 'DAY' } }),
     );
-    const listBefore = dataOf(await server.request(TLatestOrdersDocument, { variables: { storeId: String(storeId), first: 3 } }));
+    const listBefore = dataOf(await server.request(OrdersWithRelationsDocument, { variables: { storeId: String(storeId), first: 3 } }));
     const stockBefore = { a: await onHand(storeId, a.id), b: await onHand(storeId, b.id), other: await onHand(otherStoreId, a.id) };
     const before = await snapshot();
 
@@ -159,7 +152,7 @@ describe('recordOrder', () => {
     expect(await onHand(otherStoreId, a.id)).toBe(stockBefore.other);
 
     // Visible at once: newest first in the orders list, and in today's revenue.
-    const list = dataOf(await server.request(TLatestOrdersDocument, { variables: { storeId: String(storeId), first: 3 } }));
+    const list = dataOf(await server.request(OrdersWithRelationsDocument, { variables: { storeId: String(storeId), first: 3 } }));
     expect(list.orders.totalCount).toBe(listBefore.orders.totalCount + 1);
     expect(list.orders.edges[0].node).toMatchObject({
       id: order.id,
@@ -304,7 +297,7 @@ describe('recordOrder', () => {
 
     it('a quantity that is not an Int is refused by the schema: BAD_USER_INPUT', async () => {
       const before = await snapshot();
-      const response = await server.request(TRecordOrderDocument, {
+      const response = await server.request(RecordOrderDocument, {
         variables: { input: { storeId: String(storeId), items: [{ productId: String(stocked[0].id), quantity: 1.5 }] } },
       });
       expect(errorOf(response).extensions?.code).toBe('BAD_USER_INPUT');
@@ -319,7 +312,7 @@ describe('recordOrder', () => {
       const before = await snapshot();
       const order = await recordOrder({ storeId: String(storeId), items: [line(stocked[0].id, 1)] }, viewerKey);
       expectError(order, 'FORBIDDEN', /recordOrder.*(INGEST|ADMIN).*VIEWER/);
-      const adjust = await server.request(TAdjustInventoryDocument, {
+      const adjust = await server.request(AdjustInventoryDocument, {
         variables: { storeId: String(storeId), productId: String(stocked[0].id), delta: 1 },
         key: viewerKey,
       });
@@ -346,7 +339,7 @@ describe('recordOrder', () => {
     });
 
     it('no key: UNAUTHENTICATED', async () => {
-      const response = await server.request(TRecordOrderDocument, {
+      const response = await server.request(RecordOrderDocument, {
         variables: { input: { storeId: String(storeId), items: [line(stocked[0].id, 1)] } },
         key: null,
       });
@@ -357,7 +350,7 @@ describe('recordOrder', () => {
 
 describe('adjustInventory', () => {
   function adjust(store: number | string, product: number | string, delta: number, key?: string) {
-    return server.request(TAdjustInventoryDocument, {
+    return server.request(AdjustInventoryDocument, {
       variables: { storeId: String(store), productId: String(product), delta },
       ...(key ? { key } : {}),
     });
@@ -405,7 +398,7 @@ describe('adjustInventory', () => {
       );
       const fromStore = store.store!.inventory.find((row) => row.product.id === String(product))!;
       const fromProduct = dataOf(
-        await server.request(TProductAnalyticsDocument, {
+        await server.request(ProductDetailsDocument, {
           variables: { id: String(product), range: lastDays(7), storeId: String(storeId) },
         }),
       ).product!.inventory!;
@@ -480,7 +473,7 @@ describe('adjustInventory', () => {
     for (const r of refused) expect(r.body.errors![0].message).toMatch(/below zero/);
     expect(await onHand(otherStoreId, product)).toBe(0);
     const level = dataOf(
-      await server.request(TProductAnalyticsDocument, {
+      await server.request(ProductDetailsDocument, {
         variables: { id: String(product), range: lastDays(7), storeId: String(otherStoreId) },
       }),
     ).product!.inventory!;

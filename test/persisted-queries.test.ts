@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CreateApiKeyDocument, StoreCardDocument } from './generated/graphql.js';
+import { StoreCardDocument } from './generated/graphql.js';
 import { lastDays } from './helpers/dates.js';
-import { dataOf } from './helpers/graphql-client.js';
 import { rawHttp, type RawHttpResponse } from './helpers/raw-http.js';
 import { startRedisServer, type RedisServerProcess } from './helpers/redis-server.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
@@ -131,10 +131,7 @@ function describeApq(label: string, serverOf: () => TestServer) {
 describe('without Redis: the bounded in-process LRU', () => {
   let server: TestServer;
   let viewerKey: string;
-  beforeAll(async () => {
-    server = await startTestServer();
-    viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'apq viewer', role: 'VIEWER' } })).createApiKey.key;
-  });
+  beforeAll(async () => ({ server, viewerKey } = await startServerWithViewer({}, 'apq viewer')));
   afterAll(() => server?.stop());
 
   describeApq('LRU', () => server);
@@ -147,7 +144,9 @@ describe('without Redis: the bounded in-process LRU', () => {
     const first = await postApq(server, { query: STORE_CARD, hash, variables, operationName: 'StoreCard', key: viewerKey });
     expect(first.status, first.text).toBe(200);
     expect(isHotHit(first)).toBe(false);
-    const hit = await getApq(server, { hash, variables, operationName: 'StoreCard', key: viewerKey, headers: { origin } });
+    const getCard = (headers: Record<string, string>) =>
+      getApq(server, { hash, variables, operationName: 'StoreCard', key: viewerKey, headers });
+    const hit = await getCard({ origin });
     expect(hit.status, hit.text).toBe(200);
     expect(isHotHit(hit)).toBe(true);
     expect(hit.json().data).toEqual(first.json().data);
@@ -160,33 +159,17 @@ describe('without Redis: the bounded in-process LRU', () => {
       .map((v) => v.trim());
     expect(vary).toEqual(expect.arrayContaining(['Accept', 'Accept-Encoding', 'Authorization', 'Origin']));
     expect(hit.headers['access-control-allow-origin']).toBe(origin);
-    const notModified = await getApq(server, {
-      hash,
-      variables,
-      operationName: 'StoreCard',
-      key: viewerKey,
-      headers: { 'if-none-match': etag },
-    });
+    const notModified = await getCard({ 'if-none-match': etag });
     expect(notModified.status).toBe(304);
     expect(notModified.raw.length).toBe(0);
-    const gzip = await getApq(server, {
-      hash,
-      variables,
-      operationName: 'StoreCard',
-      key: viewerKey,
-      headers: { 'accept-encoding': 'gzip' },
-    });
-    expect(gzip.headers['content-encoding']).toBe('gzip');
-    expect(JSON.parse(gzip.text).data).toEqual(first.json().data);
-    const br = await getApq(server, {
-      hash,
-      variables,
-      operationName: 'StoreCard',
-      key: viewerKey,
-      headers: { 'accept-encoding': 'br, gzip' },
-    });
-    expect(br.headers['content-encoding']).toBe('br');
-    expect(JSON.parse(br.text).data).toEqual(first.json().data);
+    for (const [accepted, sent] of [
+      ['gzip', 'gzip'],
+      ['br, gzip', 'br'],
+    ]) {
+      const compressed = await getCard({ 'accept-encoding': accepted });
+      expect(compressed.headers['content-encoding'], accepted).toBe(sent);
+      expect(JSON.parse(compressed.text).data).toEqual(first.json().data);
+    }
   });
 
   it('a hash-only request Apollo ran is stored for the hot path like a full one; caching headers never claim public', async () => {

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
-import { CreateApiKeyDocument, StoreCardDocument } from './generated/graphql.js';
+import { StoreCardDocument } from './generated/graphql.js';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
 import { lastDays } from './helpers/dates.js';
-import { dataOf } from './helpers/graphql-client.js';
 import { rawHttp, type RawHttpResponse } from './helpers/raw-http.js';
+import { startServerWithViewer } from './helpers/api-keys.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
@@ -42,10 +42,8 @@ const goodManifest = manifestFile(
 let server: TestServer;
 let viewerKey: string;
 beforeAll(async () => {
-  server = await startTestServer({ env: { TRUSTED_DOCUMENTS: goodManifest } });
   // An ADMIN key is exempt: creating the viewer key is an operation outside the manifest.
-  viewerKey = dataOf(await server.request(CreateApiKeyDocument, { variables: { name: 'trusted viewer', role: 'VIEWER' } })).createApiKey
-    .key;
+  ({ server, viewerKey } = await startServerWithViewer({ env: { TRUSTED_DOCUMENTS: goodManifest } }, 'trusted viewer'));
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,10 +1,10 @@
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TEST_ADMIN_KEY } from './helpers/constants.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { collect, wsUrlOf } from './jobs-helpers.js';
+import { firstResult, openWs, wsUrlOf, type WsClosed, type WsConnection } from './helpers/ws-client.js';
 
 /**
  * Authentication over graphql-ws against a listening server: the connectionParams forms
@@ -15,68 +15,12 @@ import { collect, wsUrlOf } from './jobs-helpers.js';
 const ALLOWED_ORIGIN = 'https://dash.example';
 const STORES = `{ stores(first: 1) { totalCount } }`;
 
-interface Closed {
-  code: number;
-  reason: string;
-}
-
-interface Socket {
-  client: Client;
-  /** Resolves once the server acknowledged connection_init. */
-  connected: Promise<void>;
-  closed: Promise<Closed>;
-  wasConnected: () => boolean;
-}
-
-/** A graphql-ws client with exactly these connectionParams; no retries, so a refusal shows as the close. */
-function open(server: TestServer, connectionParams: Record<string, unknown> | undefined, origin?: string): Socket {
-  let resolveConnected!: () => void;
-  let resolveClosed!: (closed: Closed) => void;
-  const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
-  const closed = new Promise<Closed>((resolve) => (resolveClosed = resolve));
-  let acked = false;
-  const impl = origin
-    ? class extends WebSocket {
-        constructor(url: string, protocols?: string | string[]) {
-          super(url, protocols, { origin });
-        }
-      }
-    : WebSocket;
-  const client = createClient({
-    url: wsUrlOf(server),
-    webSocketImpl: impl,
-    lazy: false,
-    retryAttempts: 0,
-    connectionParams,
-    on: {
-      connected: () => {
-        acked = true;
-        resolveConnected();
-      },
-      closed: (event) => {
-        const { code, reason } = event as Closed;
-        resolveClosed({ code, reason });
-      },
-    },
-    onNonLazyError: () => {},
-  });
-  return { client, connected, closed, wasConnected: () => acked };
-}
-
-/** Runs one query over the socket and returns its first result or errors. */
-async function query(socket: Socket, text = STORES) {
-  const op = collect(socket.client, text);
-  await op.until((items) => items.length > 0 || op.completed, 5_000).catch(() => undefined);
-  op.stop();
-  return {
-    data: op.items[0] as { stores?: { totalCount: number } } | undefined,
-    errors: op.errors as Array<{ extensions?: { code?: string } }>,
-  };
-}
+/** Runs STORES over the socket: its first result or errors. */
+const query = (socket: WsConnection) => firstResult<{ stores?: { totalCount: number } }>(socket, STORES);
 
 let server: TestServer;
-const sockets: Socket[] = [];
-const track = (socket: Socket) => (sockets.push(socket), socket);
+const sockets: WsConnection[] = [];
+const track = (socket: WsConnection) => (sockets.push(socket), socket);
 
 beforeAll(async () => {
   server = await startTestServer({ env: { CORS_ORIGINS: ALLOWED_ORIGIN } });
@@ -101,7 +45,7 @@ describe('the key in connectionParams', () => {
   ];
 
   it.each(forms)('%s is accepted and the socket runs operations', async (_name, params) => {
-    const socket = track(open(server, params));
+    const socket = track(openWs(server, params));
     await socket.connected;
     const result = await query(socket);
     expect(result.errors).toEqual([]);
@@ -110,7 +54,7 @@ describe('the key in connectionParams', () => {
 
   it('a top-level key wins over one in headers', async () => {
     const socket = track(
-      open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}`, headers: { authorization: 'Bearer gp_not_a_key_000000000000000' } }),
+      openWs(server, { authorization: `Bearer ${TEST_ADMIN_KEY}`, headers: { authorization: 'Bearer gp_not_a_key_000000000000000' } }),
     );
     await socket.connected;
     expect((await query(socket)).errors).toEqual([]);
@@ -124,7 +68,7 @@ describe('refusals close the socket with a code and a reason', () => {
     ['a value that is not a Bearer key', { authorization: 'Basic Zm9vOmJhcg==' }],
     ['an empty headers object', { headers: {} }],
   ])('%s: 4401 missing API key', async (_name, params) => {
-    const socket = track(open(server, params));
+    const socket = track(openWs(server, params));
     expect(await socket.closed).toEqual({ code: 4401, reason: 'Unauthorized: missing API key' });
     expect(socket.wasConnected()).toBe(false);
   });
@@ -134,7 +78,7 @@ describe('refusals close the socket with a code and a reason', () => {
       { authorization: 'Bearer gp_never_issued_0000000000000000' },
       { headers: { Authorization: 'Bearer gp_never_issued_0000000000000000' } },
     ]) {
-      const socket = track(open(server, params));
+      const socket = track(openWs(server, params));
       expect(await socket.closed).toEqual({ code: 4401, reason: 'Unauthorized: unknown or revoked API key' });
       expect(socket.wasConnected()).toBe(false);
     }
@@ -145,13 +89,13 @@ describe('refusals close the socket with a code and a reason', () => {
     expect(
       dataOf(await server.request(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { variables: { id: viewer.id } })).revokeApiKey,
     ).toBe(true);
-    const socket = track(open(server, { authorization: `Bearer ${viewer.key}` }));
+    const socket = track(openWs(server, { authorization: `Bearer ${viewer.key}` }));
     expect(await socket.closed).toEqual({ code: 4401, reason: 'Unauthorized: unknown or revoked API key' });
   });
 
   it('the graphql-ws client does not retry 4401, even with retries allowed', async () => {
     let connecting = 0;
-    const refused = new Promise<Closed>((resolve) => {
+    const refused = new Promise<WsClosed>((resolve) => {
       const client = createClient({
         url: wsUrlOf(server),
         webSocketImpl: WebSocket,
@@ -160,7 +104,7 @@ describe('refusals close the socket with a code and a reason', () => {
         connectionParams: { authorization: 'Bearer gp_never_issued_0000000000000000' },
         on: { connecting: () => (connecting += 1) },
         // Called once the client gives up: at once for a code it never retries, after every retry otherwise.
-        onNonLazyError: (error) => resolve(error as Closed),
+        onNonLazyError: (error) => resolve(error as WsClosed),
       });
       sockets.push({ client, connected: new Promise(() => {}), closed: new Promise(() => {}), wasConnected: () => false });
     });
@@ -169,7 +113,7 @@ describe('refusals close the socket with a code and a reason', () => {
   });
 
   it('a page of another Origin: 4403 origin not allowed, before connection_init is answered', async () => {
-    const socket = track(open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }, 'https://evil.example'));
+    const socket = track(openWs(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }, { origin: 'https://evil.example' }));
     expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: origin not allowed' });
     expect(socket.wasConnected()).toBe(false);
   });
@@ -184,10 +128,10 @@ describe('refusals close the socket with a code and a reason', () => {
   });
 
   it('an allowed Origin and no Origin (not a browser) are accepted', async () => {
-    const fromPage = track(open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }, ALLOWED_ORIGIN));
+    const fromPage = track(openWs(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }, { origin: ALLOWED_ORIGIN }));
     await fromPage.connected;
     expect((await query(fromPage)).errors).toEqual([]);
-    const noOrigin = track(open(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }));
+    const noOrigin = track(openWs(server, { authorization: `Bearer ${TEST_ADMIN_KEY}` }));
     await noOrigin.connected;
     expect((await query(noOrigin)).errors).toEqual([]);
   });
@@ -196,7 +140,7 @@ describe('refusals close the socket with a code and a reason', () => {
 describe('a key revoked while its socket is open', () => {
   it('the next operation answers UNAUTHENTICATED', async () => {
     const viewer = await createViewer();
-    const socket = track(open(server, { Authorization: `Bearer ${viewer.key}` }));
+    const socket = track(openWs(server, { Authorization: `Bearer ${viewer.key}` }));
     await socket.connected;
     expect((await query(socket)).errors).toEqual([]);
     expect(

@@ -6,6 +6,7 @@ import { parseId, parseIds } from '../schema/arguments.js';
 import { ADMINS } from '../schema/auth-checker.js';
 import { Role } from '../schema/enums.js';
 import { ApiKeyCreated } from '../schema/types/api-key-created.type.js';
+import { expectKnownStores } from './known-stores.js';
 
 @Resolver()
 export class ApiKeyResolver {
@@ -23,9 +24,7 @@ export class ApiKeyResolver {
     if (ids) {
       if (ids.length === 0)
         throw new BadUserInputError('storeIds must name at least one store, or be omitted for all stores', { argument: 'storeIds' });
-      const found = await ctx.db.selectFrom('stores').select('id').where('id', 'in', ids).execute();
-      const missing = ids.filter((id) => !found.some((row) => row.id === id));
-      if (missing.length) throw new NotFoundError('Store', missing.join(','));
+      await expectKnownStores(ctx, ids);
     }
     return createApiKey(ctx.db, { name: trimmed, role, storeIds: ids });
   }

@@ -1,23 +1,19 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { scopedStoreIds } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
 import { checkRange, parseIds } from '../schema/arguments.js';
 import { ADMINS, principalOf } from '../schema/auth-checker.js';
 import { DateRange } from '../schema/inputs/date-range.input.js';
 import { Job } from '../schema/types/job.type.js';
 import { ReportKind } from '../schema/types/report.type.js';
 import { jobsOf } from './job-arguments.js';
+import { expectKnownStores } from './known-stores.js';
 
 /** Stores asked for must exist and be in the key's scope; none asked = the key's whole scope (null = all). */
 async function storesFor(ctx: RequestContext, storeIds: string[] | null | undefined): Promise<number[] | null> {
   const requested = storeIds ? parseIds(storeIds, 'storeIds') : null;
   const scoped = scopedStoreIds(principalOf(ctx), requested);
-  if (requested && requested.length > 0) {
-    const found = await ctx.db.selectFrom('stores').select('id').where('id', 'in', requested).execute();
-    const missing = requested.filter((id) => !found.some((row) => row.id === id));
-    if (missing.length) throw new NotFoundError('Store', missing.join(','));
-  }
+  if (requested && requested.length > 0) await expectKnownStores(ctx, requested);
   return scoped === null ? null : [...scoped].sort((a, b) => a - b);
 }
 

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 /** A parsed JSON body, read by assertions down deep paths (errors[0].extensions.code). */
@@ -6,7 +6,7 @@ export type JsonBody = any;
 
 export interface RawHttpResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
   /** The bytes as they travelled (compressed when content-encoding says so). */
   raw: Buffer;
   /** The body decoded by its content-encoding, as text. */
@@ -29,7 +29,8 @@ export function rawHttp(
       res.on('error', reject);
       res.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const encoding = res.headers['content-encoding'];
+        // A 304 or HEAD answer names the encoding of a body it does not carry: nothing to decode.
+        const encoding = raw.length === 0 ? undefined : res.headers['content-encoding'];
         const decoded = encoding === 'gzip' ? gunzipSync(raw) : encoding === 'br' ? brotliDecompressSync(raw) : raw;
         const text = decoded.toString('utf8');
         resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, text, json: (): JsonBody => JSON.parse(text) as JsonBody });

@@ -1,7 +1,8 @@
 import type { Db } from '../database.js';
 import type { DayRange } from '../queries/analytics-types.js';
 import type { OrderRow } from '../rows.js';
-import { toPage, type Page } from './cursor.js';
+import type { Page } from './cursor.js';
+import { keysetPage } from './keyset-page.js';
 import { dayStartMs, endOfDayExclusive } from '../../days.js';
 
 /** Orders newest first (id descending), within stores (null = all) and an optional UTC day range. */
@@ -17,14 +18,5 @@ export async function listOrders(
         .where('placed_at', '>=', new Date(dayStartMs(opts.range?.from ?? '')))
         .where('placed_at', '<', endOfDayExclusive(opts.range?.to ?? '')),
     );
-  const [rows, count] = await Promise.all([
-    filtered
-      .selectAll()
-      .$if(opts.after !== null, (q) => q.where('id', '<', opts.after ?? 0))
-      .orderBy('id', 'desc')
-      .limit(opts.first + 1)
-      .execute(),
-    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return toPage(rows, opts.first, Number(count.n));
+  return keysetPage(filtered, { ...opts, descending: true });
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../database.js';
 import type { ProductRow } from '../rows.js';
-import { toPage, type Page } from './cursor.js';
+import type { Page } from './cursor.js';
+import { keysetPage } from './keyset-page.js';
 
 /** Products by id, optionally of one category and matching a case-insensitive name/SKU search. */
 export async function listProducts(
@@ -12,14 +13,5 @@ export async function listProducts(
     .selectFrom('products')
     .$if(opts.categoryId !== null, (q) => q.where('category_id', '=', opts.categoryId ?? 0))
     .$if(pattern !== null, (q) => q.where((eb) => eb.or([eb('name', 'ilike', pattern ?? ''), eb('sku', 'ilike', pattern ?? '')])));
-  const [rows, count] = await Promise.all([
-    filtered
-      .selectAll()
-      .$if(opts.after !== null, (q) => q.where('id', '>', opts.after ?? 0))
-      .orderBy('id')
-      .limit(opts.first + 1)
-      .execute(),
-    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return toPage(rows, opts.first, Number(count.n));
+  return keysetPage(filtered, opts);
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../database.js';
 import type { StoreRow } from '../rows.js';
-import { toPage, type Page } from './cursor.js';
+import type { Page } from './cursor.js';
+import { keysetPage } from './keyset-page.js';
 
 /** Stores by id within a key's scope (null = all); the page and the total run side by side. */
 export async function listStores(
@@ -10,14 +11,5 @@ export async function listStores(
   const scoped = db
     .selectFrom('stores')
     .$if(opts.storeIds !== null, (q) => q.where('id', '=', (eb) => eb.fn.any(eb.val([...(opts.storeIds ?? [])]))));
-  const [rows, count] = await Promise.all([
-    scoped
-      .selectAll()
-      .$if(opts.after !== null, (q) => q.where('id', '>', opts.after ?? 0))
-      .orderBy('id')
-      .limit(opts.first + 1)
-      .execute(),
-    scoped.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return toPage(rows, opts.first, Number(count.n));
+  return keysetPage(scoped, opts);
 }

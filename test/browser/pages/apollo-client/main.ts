@@ -106,7 +106,8 @@ const wsClient = createClient({
 
 const http = ApolloLink.from([
   readXCache,
-  new PersistedQueryLink({ sha256 }),
+  // Hash-only GETs, as the README recommends: the browser can revalidate them (ETag / 304).
+  new PersistedQueryLink({ sha256, useGETForHashedQueries: true }),
   new HttpLink({ uri: api.href, headers: { authorization: `Bearer ${key}` } }),
 ]);
 const isSubscription = ({ query }: ApolloLink.Operation) => {
