@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.js';
-import { chooseEncoding } from './accept-encoding.js';
+import { chooseEncoding } from '../http/accept-encoding.js';
 import type { BuiltBundle, BuiltFile } from './bundle-spec.js';
-import { clientHasCurrent } from './conditional-request.js';
+import { clientHasCurrent } from '../http/conditional-request.js';
 import { contentTypeOf } from './content-types.js';
 
 /** Every served name carries a content hash: a changed file gets a new URL, so a copy never goes stale. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientHasCurrent } from './conditional-request.js';
+import { clientHasCurrent } from '../http/conditional-request.js';
 
 /** A page whose bytes are fixed once rendered: its ETag is computed once too. */
 export interface HtmlPage {

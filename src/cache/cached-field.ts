@@ -92,12 +92,12 @@ export function cachedResolver(
       )
       .then(
         ({ value, outcome }) => {
-          ctx.cacheOutcomes?.push({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });
+          ctx.cacheRecord?.record({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });
           return value;
         },
         (error: unknown) => {
           // A field that failed did not hit: listed as a MISS, so X-Cache cannot say HIT.
-          ctx.cacheOutcomes?.push({
+          ctx.cacheRecord?.record({
             path: pathOf(info),
             field: config.coordinate,
             scope: config.scope,

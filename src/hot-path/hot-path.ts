@@ -4,7 +4,9 @@ import type { Principal } from '../auth/principal.js';
 import { scopeKey } from '../auth/principal.js';
 import { createRequestContext, type RequestContext } from '../context.js';
 import { GRAPHQL_VARY, prefersLandingPage, singleResultContentType } from '../http/response-content-type.js';
-import { READERS } from '../schema/auth-checker.js';
+import { grantsOf } from '../auth/role-grants.js';
+import { chooseEncoding } from '../http/accept-encoding.js';
+import { clientHasCurrent } from '../http/conditional-request.js';
 import type { Services } from '../services.js';
 import type { OperationCache, OperationHit } from './operation-cache.js';
 import { bodiesOf, operationHash } from './operation-entry.js';
@@ -63,12 +65,12 @@ function readParams(req: IncomingMessage, url: URL, body: unknown, registered: s
   }
 }
 
-function pickEncoding(accept: string | undefined, hit: OperationHit): { encoding: 'br' | 'gzip' | null; body: Buffer } {
+/** The stored bytes in the best coding the client accepts that the entry has (br, then gzip), else plain. */
+function pickEncoding(accept: string | string[] | undefined, hit: OperationHit): { encoding: 'br' | 'gzip' | null; body: Buffer } {
   const bodies = bodiesOf(hit.entry);
-  const wants = (name: string) => new RegExp(`(^|[\\s,])${name}(?!;q=0(\\.0*)?(\\s|,|$))`).test(accept ?? '');
-  if (bodies.br && wants('br')) return { encoding: 'br', body: bodies.br };
-  if (bodies.gzip && wants('gzip')) return { encoding: 'gzip', body: bodies.gzip };
-  return { encoding: null, body: bodies.plain };
+  const available = (['br', 'gzip'] as const).filter((coding) => bodies[coding] !== null);
+  const encoding = chooseEncoding(accept, available);
+  return { encoding, body: (encoding && bodies[encoding]) || bodies.plain };
 }
 
 /**
@@ -92,7 +94,7 @@ export class HotPath {
     principal: Principal,
     requestId: string,
   ): Promise<boolean> {
-    if (!READERS.includes(principal.role)) return false;
+    if (!grantsOf(principal.role).reader) return false;
     // Answer as Apollo would: the same Content-Type. A GET preferring HTML (Apollo's landing
     // page, when one is on) and an Accept Apollo refuses (406) are left to Apollo.
     if (prefersLandingPage(req.method, req.headers.accept)) return false;
@@ -114,13 +116,12 @@ export class HotPath {
       age: String(hit.age),
     };
     let status = 200;
-    const match = req.headers['if-none-match'];
-    if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === hit.entry.etag)) {
+    if (clientHasCurrent(req, hit.entry.etag)) {
       status = 304;
       res.writeHead(304, headers);
       res.end();
     } else {
-      const { encoding, body } = pickEncoding(req.headers['accept-encoding'] as string | undefined, hit);
+      const { encoding, body } = pickEncoding(req.headers['accept-encoding'], hit);
       if (encoding) headers['content-encoding'] = encoding;
       headers['content-type'] = contentType;
       headers['content-length'] = String(body.length);

@@ -12,6 +12,7 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { PersistedDocumentStore } from './persisted-document-store.js';
 import { gatePersistedQuery } from './persisted-query-gate.js';
+import { plainQueryOf } from './persisted-query-request.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { GRAPHQL_VARY } from './response-content-type.js';
 
@@ -29,13 +30,6 @@ export function requestIdOf(req: IncomingMessage): string {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
-}
-
-/** The query text of a POST JSON body or a GET, if any (the hot path and the limit checks read it). */
-function queryTextOf(req: IncomingMessage, url: URL, body: unknown): string | null {
-  if (req.method === 'GET') return url.searchParams.get('query');
-  const query = body && typeof body === 'object' && !Array.isArray(body) ? (body as { query?: unknown }).query : undefined;
-  return typeof query === 'string' ? query : null;
 }
 
 /** Refusals made before execution (auth, CSRF, method) carry the request id too, like every other error. */
@@ -127,7 +121,7 @@ export function graphqlHandler(
       }
       ({ url, body, persistedHash } = gate);
     }
-    const query = queryTextOf(req, url, body);
+    const query = plainQueryOf(req, url, body);
     const limitError = query === null ? null : documentLimits.check(query);
     if (limitError) {
       const error = { message: limitError.message, extensions: { ...limitError.extensions, requestId } };
