@@ -42,6 +42,10 @@ export interface OrdersTable {
   channel: Channel;
   item_count: number;
   total: number;
+  /** The client's idempotency key, unique per store; null when recorded without one (db/migrations/004_order_idempotency.ts). */
+  idempotency_key: string | null;
+  /** Digest of the request the key was first used with; set exactly when idempotency_key is. */
+  idempotency_fingerprint: string | null;
 }
 export interface OrderItemsTable {
   id: Generated<number>;

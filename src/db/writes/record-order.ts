@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { Db } from '../database.js';
 import type { OrderRow } from '../rows.js';
 import type { Channel, Tables } from '../tables.js';
 
@@ -18,6 +19,30 @@ export interface OrderLine extends ProductPrice {
   quantity: number;
 }
 
+/** A client's idempotency key and the digest of the request it came with (db/migrations/004_order_idempotency.ts). */
+export interface OrderIdempotency {
+  key: string;
+  fingerprint: string;
+}
+
+/** The unique index on (store_id, idempotency_key) that db/migrations/004_order_idempotency.ts creates. */
+const IDEMPOTENCY_KEY_INDEX = 'orders_store_idempotency_key_idx';
+
+/**
+ * True for the error of inserting an order whose (store, idempotency key) another
+ * transaction has committed meanwhile: 23505 unique_violation on that index, and only
+ * there (any other unique violation is a different failure).
+ */
+export function isIdempotencyKeyTaken(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null | undefined;
+  return e?.code === '23505' && e.constraint === IDEMPOTENCY_KEY_INDEX;
+}
+
+/** The order recorded at a store with an idempotency key, if any. */
+export async function orderByIdempotencyKey(db: Db, storeId: number, key: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('store_id', '=', storeId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
 export async function customerExists(trx: Transaction<Tables>, customerId: number): Promise<boolean> {
   const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
   return customer !== undefined;
@@ -34,7 +59,16 @@ export async function productPrices(trx: Transaction<Tables>, productIds: readon
 
 export async function insertCompletedOrder(
   trx: Transaction<Tables>,
-  order: { storeId: number; customerId: number | null; placedAt: Date; channel: Channel; itemCount: number; total: number },
+  order: {
+    storeId: number;
+    customerId: number | null;
+    placedAt: Date;
+    channel: Channel;
+    itemCount: number;
+    total: number;
+    /** A second order with the same (store, key) fails: see isIdempotencyKeyTaken. */
+    idempotency?: OrderIdempotency | null;
+  },
 ): Promise<OrderRow> {
   return trx
     .insertInto('orders')
@@ -46,6 +80,8 @@ export async function insertCompletedOrder(
       channel: order.channel,
       item_count: order.itemCount,
       total: order.total,
+      idempotency_key: order.idempotency?.key ?? null,
+      idempotency_fingerprint: order.idempotency?.fingerprint ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
