@@ -22,8 +22,8 @@ export interface CacheStore {
   readonly tier: CacheTier;
   get(key: string): Promise<CacheEntry | undefined> | CacheEntry | undefined;
   set(key: string, entry: CacheEntry): Promise<void> | void;
-  /** Removes every entry carrying one of the tags; returns the keys removed. */
-  invalidate(tags: readonly string[]): Promise<string[]> | string[];
+  /** Removes every entry carrying one of the tags; returns the keys removed, or null when the tier could not be reached. */
+  invalidate(tags: readonly string[]): Promise<string[] | null> | string[];
   clear(): Promise<void> | void;
 }
 

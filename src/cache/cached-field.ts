@@ -86,10 +86,10 @@ export function cachedResolver(
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
     const key = `${prefix}${parentKeyOf(parent)}:${argsKey(args)}:${scope}`;
     const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args as Record<string, unknown>))];
+    // The request's cache record stands for the request: once Redis failed it, its other fields do not ask Redis.
+    const options = { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags, request: ctx.cacheRecord };
     return cache
-      .fetch(key, { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags }, () =>
-        resolve(parent, args, withinCachedField(ctx), info),
-      )
+      .fetch(key, options, () => resolve(parent, args, withinCachedField(ctx), info))
       .then(
         ({ value, outcome }) => {
           ctx.cacheRecord?.record({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });

@@ -20,7 +20,7 @@ export interface CacheRuntime {
 export async function createCache(config: Config, logger: Logger): Promise<CacheRuntime> {
   const l1 = new MemoryStore(config.CACHE_L1_MAX_BYTES);
   if (!config.REDIS_URL) {
-    const cache = new TieredCache(l1, null, null, logger);
+    const cache = new TieredCache(l1, null, null, logger, { outageTtlMs: config.CACHE_OUTAGE_TTL_MS });
     return { cache, bus: null, redis: null, status: () => ({ mode: 'L1', redisConnected: false, degraded: false }), close: async () => {} };
   }
   const redis = createFastRedis(config.REDIS_URL, logger, 'cache');
@@ -31,7 +31,7 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
     commandTimeout: undefined,
   });
   const l2 = new RedisStore(redis, config.REDIS_PREFIX, logger);
-  const bus = new InvalidationBus(redis, subscriber, `${config.REDIS_PREFIX}bus`, logger);
+  const bus = new InvalidationBus(redis, subscriber, `${config.REDIS_PREFIX}bus`, logger, l2);
   // Start never waits on a dead Redis: the subscription completes in the background once it connects.
   const started = bus.start().then(
     () => true,
@@ -40,17 +40,25 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
       return false;
     },
   );
+  // L2 is usable once its connection is ready and its first probe answered (a round trip after the subscription, usually).
+  const l2Usable = new Promise<boolean>((resolve) => {
+    if (l2.usable) resolve(true);
+    else l2.onAvailabilityChange((usable) => usable && resolve(true));
+  });
   const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref());
   if (!(await Promise.race([started, timer]))) {
     logger.warn('Redis pub/sub not subscribed yet; invalidations from other instances arrive once it connects');
   }
-  const cache = new TieredCache(l1, l2, bus, logger);
+  if (!(await Promise.race([l2Usable, timer]))) logger.warn('Redis cache not reachable yet: L1 only until it answers');
+  const cache = new TieredCache(l1, l2, bus, logger, { outageTtlMs: config.CACHE_OUTAGE_TTL_MS });
   return {
     cache,
     bus,
     redis,
     status: () => ({ mode: 'L1+L2', redisConnected: l2.connected, degraded: l2.degraded }),
     close: async () => {
+      bus.close();
+      l2.close();
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -3,7 +3,14 @@ import type { Logger } from '../logger.js';
 import type { CacheEntry, CacheOutcome, CacheTier } from './cache.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { MemoryStore } from './memory-store.js';
+import { MissedInvalidations } from './missed-invalidations.js';
+import { OutageClock, type RedisPart } from './outage-clock.js';
 import type { RedisStore } from './redis-store.js';
+
+/** How long a miss waits for L2 before computing the value itself (see hedgedL2Read). */
+const L2_HEDGE_MS = 50;
+/** hedgedL2Read's answer when L2 did not answer within L2_HEDGE_MS. */
+const SLOW = Symbol('redis slow');
 
 export interface FetchOptions {
   /** Field coordinate (Store.revenue) for per-field statistics. */
@@ -12,6 +19,17 @@ export interface FetchOptions {
   swrSeconds: number;
   /** Computed only when an entry is written (misses, refreshes): hits never pay for tag expansion. */
   tags: () => string[];
+  /**
+   * Any object that lives exactly as long as the request (its cache record). Once Redis
+   * failed this request, the request does not ask Redis again, even if the breaker closed
+   * meanwhile: one request waits on Redis at most one command timeout.
+   */
+  request?: object;
+}
+
+export interface TieredCacheOptions {
+  /** CACHE_OUTAGE_TTL_MS: the longest an entry is served while this instance may miss invalidations (default 5000). */
+  outageTtlMs?: number;
 }
 
 export interface FieldStats {
@@ -42,27 +60,96 @@ const LOCK_WAIT_MS = 2_000;
 const LOCK_POLL_MS = 20;
 /** How long an invalidation is remembered to refuse writes of values computed before it. */
 const INVALIDATION_MEMORY_MS = 5 * 60_000;
+const DEFAULT_OUTAGE_TTL_MS = 5_000;
 
 /**
  * L1 in front of L2, with the project's cache rules: single flight per key in this
  * process, a short Redis lock across processes, stale-while-revalidate, stale-if-error,
  * and no write-back of a value whose tags were invalidated while it was computed.
+ *
+ * Redis outages (with L2 and the bus, as createCache builds it). The staleness bound,
+ * with T = CACHE_OUTAGE_TTL_MS: an entry invalidated on another instance is served at
+ * most T after the invalidation while the outage lasts, and at most about 1 s after
+ * Redis is back (the reconnection backoff cap and one probe: the time every instance
+ * needs to replay its missed invalidations). How:
+ * - while this instance may miss invalidations (OutageClock), an L1 entry is served only
+ *   until max(its creation, the outage's start) + T, and entries written then are capped
+ *   to T (fresh and stale);
+ * - its own invalidations that could not reach Redis are remembered and replayed (L2
+ *   delete, publish) as soon as Redis is usable (MissedInvalidations);
+ * - when its cache connection or its subscription comes back, it drops all of L1 (not
+ *   only the entries of the outage: the simplest rule that cannot miss one).
  */
 export class TieredCache {
   readonly stats = new Map<string, FieldStats>();
+  /** Times all of L1 was dropped because Redis became reachable again after an outage. */
+  l1DropsAfterOutage = 0;
   private readonly inflight = new Map<string, Promise<FetchResult<unknown>>>();
   private readonly refreshing = new Set<string>();
   private readonly invalidatedAt = new Map<string, number>();
+  /** When another instance said "everything" was invalidated: older values count as invalidated. */
+  private everythingInvalidatedAt = 0;
+  private readonly outage: OutageClock | null;
+  private readonly missed: MissedInvalidations | null;
+  /** Requests that saw Redis fail (their cache records): they do not ask it again. */
+  private readonly requestsRedisFailed = new WeakSet<object>();
 
   constructor(
     readonly l1: MemoryStore,
     readonly l2: RedisStore | null,
     private readonly bus: InvalidationBus | null,
     private readonly logger: Logger,
+    options: TieredCacheOptions = {},
   ) {
     bus?.onMessage((message) => {
       if (message.kind === 'tags') this.dropLocally(message.tags);
+      else if (message.kind === 'everything') this.dropEverythingLocally();
     });
+    this.missed = l2 ? new MissedInvalidations(l2, bus, logger) : null;
+    // Outages are tracked with both connections; without the bus (some tests) L2 alone is used as before.
+    const outageTtlMs = options.outageTtlMs ?? DEFAULT_OUTAGE_TTL_MS;
+    this.outage = l2 && bus ? new OutageClock(l2, bus, outageTtlMs, (part) => this.redisBack(part)) : null;
+  }
+
+  /** Since when this instance may have missed invalidations (ms epoch), null while Redis is fully reachable. */
+  get outageStartedAt(): number | null {
+    return this.outage?.startedAt ?? null;
+  }
+
+  /** Invalidations waiting for Redis: distinct tags, and whether "everything" is to be replayed. */
+  get missedInvalidations(): { tags: number; everything: boolean } {
+    return { tags: this.missed?.pendingTags ?? 0, everything: this.missed?.pendingEverything ?? false };
+  }
+
+  private redisBack(part: RedisPart): void {
+    // L1 may hold entries invalidated elsewhere while this instance could not hear it.
+    const dropped = this.l1.size;
+    this.l1.clear();
+    this.l1DropsAfterOutage += 1;
+    this.logger.info({ part, dropped }, 'Redis reachable again: L1 dropped, it may hold entries invalidated meanwhile');
+    if (part === 'commands') void this.missed?.replay();
+  }
+
+  /** May this request ask Redis now? Not while the breaker is open, nor after Redis failed it once. */
+  private mayAskRedis(request: object | undefined): boolean {
+    return this.l2 !== null && !this.l2.breaker.isOpen && !(request && this.requestsRedisFailed.has(request));
+  }
+
+  /** After a Redis call of a request: if the breaker is open now, the request is done with Redis. */
+  private noteRedisOutcome(request: object | undefined): void {
+    if (request && this.l2?.breaker.isOpen) this.requestsRedisFailed.add(request);
+  }
+
+  /** An L1 entry, unless the outage rule says it may not be served any more (then it goes). */
+  private readL1(key: string, now: number): CacheEntry | undefined {
+    const entry = this.l1.get(key);
+    if (!entry || !this.outage || this.outage.allowsServing(entry, now)) return entry;
+    this.l1.delete(key);
+    return undefined;
+  }
+
+  private capForOutage(entry: CacheEntry): CacheEntry {
+    return this.outage ? this.outage.capped(entry) : entry;
   }
 
   private statsOf(field: string): FieldStats {
@@ -75,16 +162,19 @@ export class TieredCache {
     const now = Date.now();
     const stats = this.statsOf(options.field);
     let tier: CacheTier = 'L1';
-    let entry = this.l1.get(key);
-    if (!entry && this.l2) {
-      entry = await this.l2.get(key);
+    let entry = this.readL1(key, now);
+    let redisSlow = false;
+    if (!entry && this.l2 && this.mayAskRedis(options.request)) {
+      const read = await this.hedgedL2Read(key, options.request);
+      redisSlow = read === SLOW;
+      entry = read === SLOW ? undefined : read;
       tier = 'L2';
       if (entry && this.predatesInvalidation(entry)) entry = undefined;
-      if (entry) this.l1.set(key, entry);
+      if (entry) this.l1.set(key, (entry = this.capForOutage(entry)));
       else {
         // A flight for this key may have finished (filling L1, its L2 write still under way)
         // while Redis answered: use its value rather than start a second computation.
-        entry = this.l1.get(key);
+        entry = this.readL1(key, Date.now());
         tier = 'L1';
       }
     }
@@ -101,23 +191,31 @@ export class TieredCache {
     stats.misses += 1;
     let pending = this.inflight.get(key) as Promise<FetchResult<V>> | undefined;
     if (!pending) {
-      pending = this.computeAndStore(key, options, compute).finally(() => this.inflight.delete(key));
+      pending = this.computeAndStore(key, options, compute, redisSlow).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending as Promise<FetchResult<unknown>>);
     }
     return pending;
   }
 
-  private async computeAndStore<V>(key: string, options: FetchOptions, compute: () => Promise<V> | V): Promise<FetchResult<V>> {
+  private async computeAndStore<V>(
+    key: string,
+    options: FetchOptions,
+    compute: () => Promise<V> | V,
+    redisSlow = false,
+  ): Promise<FetchResult<V>> {
     const token = randomUUID();
-    // A Redis that just failed is not asked again within this request: no request waits on it twice.
-    const locked = this.l2 && !this.l2.failedRecently() ? await this.l2.tryLock(key, token, LOCK_TTL_MS) : null;
+    // The lock is awaited (one round trip): it decides whether to wait for another instance's
+    // value. Not when Redis was just too slow to read: the lock would wait as long.
+    const locked = this.l2 && !redisSlow && this.mayAskRedis(options.request) ? await this.l2.tryLock(key, token, LOCK_TTL_MS) : null;
+    this.noteRedisOutcome(options.request);
     try {
       if (locked === false && this.l2) {
         // Another instance is computing this key: wait (bounded) for its value rather than asking Postgres too.
-        const waited = await this.waitForL2(key);
+        const waited = await this.waitForL2(key, options.request);
         if (waited) {
-          this.l1.set(key, waited);
-          return { value: waited.value as V, outcome: outcomeOf(waited, 'L2', Date.now()) };
+          const entry = this.capForOutage(waited);
+          this.l1.set(key, entry);
+          return { value: entry.value as V, outcome: outcomeOf(entry, 'L2', Date.now()) };
         }
       }
       const started = Date.now();
@@ -129,12 +227,32 @@ export class TieredCache {
     }
   }
 
-  private async waitForL2(key: string): Promise<CacheEntry | undefined> {
+  /**
+   * An L2 read that stops waiting after L2_HEDGE_MS: a healthy Redis answers in well under
+   * a millisecond, so a read still pending then means Redis is hung or drowning, and the
+   * caller computes the value instead of waiting up to the command timeout (a frozen Redis
+   * would otherwise add 250 ms to every miss). The read itself runs on: its outcome still
+   * feeds the breaker (a timeout opens it for everyone), and a late answer is dropped.
+   */
+  private async hedgedL2Read(key: string, request: object | undefined): Promise<CacheEntry | undefined | typeof SLOW> {
+    const read = this.l2!.get(key).finally(() => this.noteRedisOutcome(request));
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(() => resolve(SLOW), L2_HEDGE_MS)));
+    try {
+      return await Promise.race([read, slow]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Polls L2 for another instance's value; gives up at the deadline, or at once when Redis fails. */
+  private async waitForL2(key: string, request: object | undefined): Promise<CacheEntry | undefined> {
     const deadline = Date.now() + LOCK_WAIT_MS;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && this.mayAskRedis(request)) {
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
       const entry = await this.l2?.get(key);
-      if (entry && entry.freshUntil > Date.now()) return entry;
+      this.noteRedisOutcome(request);
+      if (entry && entry.freshUntil > Date.now() && !this.predatesInvalidation(entry)) return entry;
     }
     return undefined;
   }
@@ -147,21 +265,22 @@ export class TieredCache {
   private store(key: string, options: Omit<FetchOptions, 'field'>, value: unknown, startedAt: number): CacheEntry & { stored: boolean } {
     const now = Date.now();
     const tags = options.tags();
-    const entry: CacheEntry = {
+    const entry = this.capForOutage({
       value,
       createdAt: now,
       freshUntil: now + options.ttlSeconds * 1000,
       staleUntil: now + (options.ttlSeconds + options.swrSeconds) * 1000,
       tags,
-    };
+    });
     if (this.wasInvalidatedSince(tags, startedAt)) return { ...entry, stored: false };
     this.l1.set(key, entry);
+    // Not awaited (RedisStore.set never rejects): an L2 write never adds to a request's latency.
     void this.l2?.set(key, entry);
     return { ...entry, stored: true };
   }
 
   wasInvalidatedSince(tags: readonly string[], since: number): boolean {
-    return tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) >= since);
+    return this.everythingInvalidatedAt >= since || tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) >= since);
   }
 
   /**
@@ -175,25 +294,28 @@ export class TieredCache {
   /** Reads an entry (L1, then L2) without computing anything: the operation hot path. */
   async peek(key: string): Promise<{ entry: CacheEntry; tier: CacheTier } | undefined> {
     const now = Date.now();
-    const local = this.l1.get(key);
+    const local = this.readL1(key, now);
     if (local && local.staleUntil > now) return { entry: local, tier: 'L1' };
-    const remote = await this.l2?.get(key);
+    if (!this.l2 || this.l2.breaker.isOpen) return undefined;
+    const remote = await this.l2.get(key);
     if (!remote || remote.staleUntil <= now || this.predatesInvalidation(remote)) return undefined;
-    this.l1.set(key, remote);
-    return { entry: remote, tier: 'L2' };
+    const entry = this.capForOutage(remote);
+    this.l1.set(key, entry);
+    return { entry, tier: 'L2' };
   }
 
   /** Stores a value computed elsewhere (an operation entry) under the same rules as fields. */
   put(key: string, value: unknown, options: { freshUntil: number; staleUntil: number; tags: string[]; startedAt: number }): boolean {
     if (this.wasInvalidatedSince(options.tags, options.startedAt)) return false;
-    const entry: CacheEntry = {
+    const entry = this.capForOutage({
       value,
       createdAt: Date.now(),
       freshUntil: options.freshUntil,
       staleUntil: options.staleUntil,
       tags: options.tags,
-    };
+    });
     this.l1.set(key, entry);
+    // Not awaited, as in store().
     void this.l2?.set(key, entry);
     return true;
   }
@@ -220,7 +342,7 @@ export class TieredCache {
           this.statsOf(options.field).errors += 1;
           this.logger.error({ err: error, key, field: options.field }, 'cache refresh failed; serving the stale value');
           const extended = { ...stale, staleUntil: Date.now() + Math.max(options.swrSeconds, 1) * 1000 };
-          this.l1.set(key, extended);
+          this.l1.set(key, this.capForOutage(extended));
         },
       )
       .finally(() => this.refreshing.delete(key));
@@ -235,14 +357,37 @@ export class TieredCache {
     return this.l1.invalidate(tags);
   }
 
-  /** Drops every entry with one of the tags in L1, in L2 and (pub/sub) in every other instance's L1. */
+  private dropEverythingLocally(): void {
+    this.everythingInvalidatedAt = Date.now();
+    this.l1.clear();
+  }
+
+  /**
+   * Drops every entry with one of the tags in L1, in L2 and (pub/sub) in every other
+   * instance's L1. What cannot reach Redis (breaker open, or failing now) is remembered
+   * and replayed once Redis is usable: the L2 entries and the other instances' L1 do not
+   * keep what was dropped beyond the outage.
+   */
   async invalidate(tags: readonly string[]): Promise<number> {
     const unique = [...new Set(tags)];
     if (unique.length === 0) return 0;
     const removed = new Set(this.dropLocally(unique));
-    if (this.l2) for (const key of await this.l2.invalidate(unique)) removed.add(key);
-    // With the breaker open Redis is down: the publish would only wait out its timeout.
-    if (this.bus && !this.l2?.breaker.isOpen) await this.bus.publish({ kind: 'tags', tags: unique });
+    if (!this.l2) return removed.size;
+    if (this.l2.breaker.isOpen) {
+      this.missed?.remember(unique);
+      return removed.size;
+    }
+    // The L2 delete and the publish leave together on the one cache connection: Redis runs
+    // them in that order (the entries are gone before any instance hears of it), and the
+    // write waits one round trip, at most one command timeout. It is awaited so that a
+    // writer's next read, on any instance, sees its write.
+    const [deleted, published] = await Promise.all([
+      this.l2.invalidate(unique),
+      this.bus ? this.bus.send({ kind: 'tags', tags: unique }) : Promise.resolve(true),
+    ]);
+    if (deleted === null || !published) this.missed?.remember(unique);
+    else if (this.missed && !this.missed.isEmpty) void this.missed.replay();
+    for (const key of deleted ?? []) removed.add(key);
     return removed.size;
   }
 
