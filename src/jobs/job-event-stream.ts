@@ -4,6 +4,17 @@ import { isNewer, isTerminal, markOf, type JobEventView, type Mark } from './job
 /** A subscriber that cannot keep up is cut off rather than growing the process without bound. */
 const MAX_BUFFERED = 10_000;
 
+/**
+ * A stream's subscriber fell more than `limit` events behind and was cut off. Typed so
+ * the WebSocket layer can tell it from a failure and close the socket as a slow consumer.
+ */
+export class SubscriberOverflowError extends Error {
+  constructor(readonly limit: number) {
+    super(`job event subscriber fell more than ${limit} events behind; subscribe again`);
+    this.name = 'SubscriberOverflowError';
+  }
+}
+
 export interface StreamFilter {
   jobId: string | null;
   queue: string | null;
@@ -75,8 +86,7 @@ export class JobEventStream implements AsyncIterableIterator<JobEventView> {
       resolve({ value: event, done: false });
     } else {
       this.buffer.push(event);
-      if (this.buffer.length > MAX_BUFFERED)
-        return this.fail(new Error(`job event subscriber fell more than ${MAX_BUFFERED} events behind; subscribe again`));
+      if (this.buffer.length > MAX_BUFFERED) return this.fail(new SubscriberOverflowError(MAX_BUFFERED));
     }
     // After end() the buffer still drains (next()), so the terminal event reaches the subscriber before `complete`.
     if (this.filter.jobId !== null && isTerminal(event.type)) this.end();
