@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../context.js';
 import type { Services } from '../services.js';
@@ -14,6 +13,7 @@ import { requestPlugin } from './request-plugin.js';
 import { limitsFrom } from '../security/limits.js';
 import { securityPlugin } from '../security/security.plugin.js';
 import { securityValidationRules } from '../security/validation-rules.js';
+import { gracefulDrainPlugin } from './graceful-drain.js';
 
 /**
  * Apollo's landing page for LANDING_PAGE: `sandbox` is Apollo Sandbox (its code comes
@@ -63,10 +63,19 @@ export function createApollo(
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       apolloLandingPage(services.config.LANDING_PAGE),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests finish; keep-alive clients are told to close, not reset (graceful-drain.ts).
+      gracefulDrainPlugin(httpServer, drainHardStopMs(services.config)),
       requestPlugin(services.logger),
       securityPlugin(schema, { production, maxCost: limits.maxCost }),
       ...extraPlugins,
     ],
   });
+}
+
+/**
+ * When the drain destroys the connections still open: 2 s before SHUTDOWN_GRACE_MS runs
+ * out (after SHUTDOWN_DELAY_MS), so the parts stopped after HTTP still get time to close.
+ */
+function drainHardStopMs(config: { SHUTDOWN_GRACE_MS: number; SHUTDOWN_DELAY_MS: number }): number {
+  return Math.max(1_000, config.SHUTDOWN_GRACE_MS - config.SHUTDOWN_DELAY_MS - 2_000);
 }

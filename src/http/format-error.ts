@@ -12,13 +12,24 @@ const PASS_THROUGH = new Set<string>([
   'BAD_REQUEST',
 ]);
 
+/** Socket errors of a pg connection whose server went away. */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/**
+ * SQLSTATEs that mean "try again later": 57014 query_canceled (statement_timeout), 53300
+ * too_many_connections, 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now
+ * (starting up or shutting down); class 08 is every connection exception.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57014', '53300', '57P01', '57P02', '57P03']);
+/** pg and pg-pool say these in words only (no code): a pool that cannot connect, a client whose connection broke mid-use. */
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|is not queryable/i;
+
 /** Postgres / pg pool failures that mean "try again later", not "we are broken". */
-function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  // 57014 query_canceled (statement_timeout), 53300 too_many_connections, 57P01 admin_shutdown
-  if (e.code === '57014' || e.code === '53300' || e.code === '57P01' || e.code === 'ECONNREFUSED') return true;
-  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(e.message);
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.has(e.code) || CONNECTION_ERRNOS.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code)))
+    return true;
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message);
 }
 
 export function originalOf(error: unknown): unknown {
@@ -45,7 +56,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === 'string' && PASS_THROUGH.has(code)) {
     return formatted;
   }
-  if (isUnavailable(original)) {
+  if (isDatabaseUnavailable(original)) {
     return {
       message: 'The database is busy or unavailable; retry shortly',
       locations: formatted.locations,

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../context.js';
 import { isPublicError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { originalOf } from './format-error.js';
+import { isDatabaseUnavailable, originalOf } from './format-error.js';
 import { cacheSummary } from '../metrics/cache-summary.js';
 
 /**
@@ -20,7 +20,18 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext
           for (const error of errors) {
             const original = originalOf(error);
             if (isPublicError(original) || !(original instanceof Error) || original === error) continue;
-            logger.error({ requestId, operationName, path: error.path, err: original }, 'unexpected error while resolving');
+            // An outage of Postgres is expected trouble (answered SERVICE_UNAVAILABLE): a warning, not an error per request.
+            if (isDatabaseUnavailable(original))
+              logger.warn(
+                {
+                  requestId,
+                  operationName,
+                  path: error.path,
+                  err: { code: (original as { code?: string }).code, message: original.message },
+                },
+                'database unavailable',
+              );
+            else logger.error({ requestId, operationName, path: error.path, err: original }, 'unexpected error while resolving');
           }
         },
         async willSendResponse({ response, operationName, errors }) {
