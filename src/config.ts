@@ -126,6 +126,12 @@ const envSchema = z
     DB_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
     /** Byte bound of the in-process L1 cache (default 64 MB). */
     CACHE_L1_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+    /**
+     * While Redis is unreachable (or the pub/sub subscription is lost), the longest an L1
+     * entry is served past its creation or the outage's start (ms, default 5000): the bound
+     * on serving an entry another instance invalidated meanwhile.
+     */
+    CACHE_OUTAGE_TTL_MS: positiveInt.min(100).max(3_600_000).default(5_000),
     /** Events older than this are refused by ingestion and deleted by the cleanupEvents job. */
     EVENT_RETENTION_DAYS: positiveInt.max(3650).default(400),
     /** Window within which a burst of ingested batches triggers one more invalidation per tag (ms). */
@@ -175,6 +181,20 @@ const envSchema = z
       .optional(),
     /** Largest WebSocket message accepted, bytes. */
     WS_MAX_MESSAGE_BYTES: positiveInt.default(64 * 1024),
+    /**
+     * Bytes a WebSocket may have queued unsent (ws `bufferedAmount`) before the server closes
+     * it as a slow consumer (4008), so one client that stops reading cannot grow the process.
+     * Default 1 MiB.
+     */
+    WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).default(1024 * 1024),
+    /** A WebSocket ping this often; a client that has not answered the last one by the next is closed (4008). Default 12 s. */
+    WS_KEEP_ALIVE_MS: positiveInt.min(1_000).max(600_000).default(12_000),
+    /** A connection that has not sent a request's complete headers within this is closed (408). Default 10 s. */
+    HTTP_HEADERS_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+    /** A request not received in full (headers and body) within this is closed (408). Default 30 s. */
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(3_600_000).default(30_000),
+    /** An idle keep-alive connection is closed after this. Default 5 s (keep it above a load balancer's idle timeout). */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.max(600_000).default(5_000),
     /** Retries per job kind over the defaults of src/jobs/job-kinds.ts: `kind=attempts/backoffMs,…`, e.g. `generateReport=5/2000`. */
     JOB_RETRY: namedPairs({
       names: JOB_KIND_NAMES,
@@ -234,6 +254,16 @@ const envSchema = z
   .refine((env) => env.SHUTDOWN_DELAY_MS < env.SHUTDOWN_GRACE_MS, {
     path: ['SHUTDOWN_DELAY_MS'],
     message: 'must be less than SHUTDOWN_GRACE_MS (the delay is part of the grace period)',
+  })
+  // node:http refuses a headers timeout above the request timeout (it could never fire).
+  .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must be at most HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  })
+  // Node's advice: an idle keep-alive connection is closed by its own timer, never cut by the headers timeout first.
+  .refine((env) => env.HTTP_KEEP_ALIVE_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS, {
+    path: ['HTTP_KEEP_ALIVE_TIMEOUT_MS'],
+    message: 'must be less than HTTP_HEADERS_TIMEOUT_MS',
   });
 
 function sameSources(a: OriginPattern[], b: OriginPattern[]): boolean {

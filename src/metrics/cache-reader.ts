@@ -16,8 +16,25 @@ export interface CacheSnapshot extends FieldStats {
   l1Bytes: number;
   redisConnected: boolean;
   degraded: boolean;
+  /** The Redis cache breaker is open: L2 is not asked and invalidations are remembered for replay. */
+  breakerOpen: boolean;
+  /** Times the breaker opened since start or reset. */
+  breakerOpenings: number;
+  /** Last opening and closing of the breaker (since start); null before the first. */
+  breakerLastOpenedAt: Date | null;
+  breakerLastClosedAt: Date | null;
+  /** Since when this instance may miss invalidations (Redis unreachable or pub/sub lost); null while both work. */
+  outageSince: Date | null;
+  /** Tags invalidated while Redis was unreachable, waiting to be replayed to L2 and the other instances. */
+  pendingInvalidationTags: number;
+  /** More invalidations were missed than could be remembered: every L2 entry and every L1 will be dropped once Redis is back. */
+  pendingInvalidateEverything: boolean;
+  /** Times all of L1 was dropped because Redis became reachable again, since start or reset. */
+  l1DropsAfterOutage: number;
   fields: FieldCacheRow[];
 }
+
+const dateOrNull = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
 
 const ZERO: FieldStats = { hits: 0, misses: 0, staleHits: 0, errors: 0 };
 /**
@@ -40,6 +57,8 @@ export function hitRateOf(s: FieldStats): number {
 export class CacheReader {
   private baseline = new Map<string, FieldStats>();
   private redisErrorsBaseline = 0;
+  private breakerOpeningsBaseline = 0;
+  private l1DropsBaseline = 0;
 
   constructor(private readonly cache: TieredCache) {}
 
@@ -85,6 +104,14 @@ export class CacheReader {
       l1Bytes: this.cache.l1.bytes,
       redisConnected: l2?.connected ?? false,
       degraded: l2?.degraded ?? false,
+      breakerOpen: l2?.breaker.isOpen ?? false,
+      breakerOpenings: (l2?.breaker.openings ?? 0) - this.breakerOpeningsBaseline,
+      breakerLastOpenedAt: dateOrNull(l2?.breaker.lastOpenedAt),
+      breakerLastClosedAt: dateOrNull(l2?.breaker.lastClosedAt),
+      outageSince: dateOrNull(this.cache.outageStartedAt),
+      pendingInvalidationTags: this.cache.missedInvalidations.tags,
+      pendingInvalidateEverything: this.cache.missedInvalidations.everything,
+      l1DropsAfterOutage: this.cache.l1DropsAfterOutage - this.l1DropsBaseline,
       fields,
     };
   }
@@ -92,5 +119,7 @@ export class CacheReader {
   reset(): void {
     this.baseline = new Map([...this.cache.stats].map(([field, s]) => [field, { ...s }]));
     this.redisErrorsBaseline = this.cache.l2?.errors ?? 0;
+    this.breakerOpeningsBaseline = this.cache.l2?.breaker.openings ?? 0;
+    this.l1DropsBaseline = this.cache.l1DropsAfterOutage;
   }
 }

@@ -8,6 +8,8 @@ export interface HttpSnapshot {
   hotPath: number;
   latency: LatencySummaryData;
   statuses: Array<{ status: number; count: number }>;
+  /** WebSockets on /graphql closed as slow consumers (4008): too many bytes unsent, a ping unanswered, or too many events queued. */
+  wsSlowConsumerCloses: number;
 }
 
 /** Every POST/GET /graphql request, whoever answered it (hot path, Apollo, or a refusal before either). */
@@ -15,6 +17,7 @@ export class HttpRecorder {
   private requests = 0;
   private errors = 0;
   private hotPath = 0;
+  private wsSlowConsumerCloses = 0;
   private readonly statuses = new Map<number, number>();
   readonly latency = new LatencyHistogram();
 
@@ -35,6 +38,11 @@ export class HttpRecorder {
     this.hotPath += 1;
   }
 
+  /** graphql-ws closed a socket of /graphql because its client did not read fast enough. */
+  wsSlowConsumerClosed(): void {
+    this.wsSlowConsumerCloses += 1;
+  }
+
   snapshot(): HttpSnapshot {
     return {
       requests: this.requests,
@@ -42,6 +50,7 @@ export class HttpRecorder {
       hotPath: this.hotPath,
       latency: this.latency.summary(),
       statuses: [...this.statuses].map(([status, count]) => ({ status, count })).sort((a, b) => a.status - b.status),
+      wsSlowConsumerCloses: this.wsSlowConsumerCloses,
     };
   }
 
@@ -49,6 +58,7 @@ export class HttpRecorder {
     this.requests = 0;
     this.errors = 0;
     this.hotPath = 0;
+    this.wsSlowConsumerCloses = 0;
     this.statuses.clear();
     this.latency.reset();
   }

@@ -5,6 +5,10 @@ export interface ProcessSnapshot {
   heapUsedBytes: number;
   /** 99th percentile of event-loop delay since start or reset, ms (sampled every RESOLUTION_MS). */
   eventLoopLagP99Ms: number;
+  /** Handles and requests keeping the event loop alive (sockets, timers, file handles): a leak grows it. */
+  activeResources: number;
+  /** Listeners registered on `process` (signal, exit, warning handlers): a leak grows it. */
+  processListeners: number;
 }
 
 /** Sampling period of the event-loop delay timer: fine enough for ms-scale lag, ~100 wakeups/s. */
@@ -30,6 +34,8 @@ export class ProcessMonitor {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
       eventLoopLagP99Ms: Math.round(Math.max(0, intervalMs - RESOLUTION_MS) * 1000) / 1000,
+      activeResources: process.getActiveResourcesInfo().length,
+      processListeners: process.eventNames().reduce((sum, name) => sum + process.listenerCount(name), 0),
     };
   }
 

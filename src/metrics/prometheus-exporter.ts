@@ -35,6 +35,12 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
     read: () => [{ value: metrics.http.snapshot().hotPath }],
   });
   add(registry, {
+    name: 'graphpulse_ws_slow_consumer_closes_total',
+    help: 'WebSockets closed (4008) because their client read too slowly',
+    type: 'counter',
+    read: () => [{ value: metrics.http.snapshot().wsSlowConsumerCloses }],
+  });
+  add(registry, {
     name: 'graphpulse_http_request_duration_seconds',
     help: 'GraphQL HTTP request duration (HDR histogram, 3 significant digits)',
     type: 'summary',
@@ -115,6 +121,24 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
     help: '1 when serving from L1 only (Redis down or breaker open)',
     type: 'gauge',
     read: () => [{ value: metrics.cache.snapshot().degraded ? 1 : 0 }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_breaker_open',
+    help: '1 while the Redis cache breaker is open',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().breakerOpen ? 1 : 0 }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_breaker_openings_total',
+    help: 'Times the Redis cache breaker opened',
+    type: 'counter',
+    read: () => [{ value: metrics.cache.snapshot().breakerOpenings }],
+  });
+  add(registry, {
+    name: 'graphpulse_cache_pending_invalidation_tags',
+    help: 'Tags invalidated while Redis was unreachable, waiting to be replayed',
+    type: 'gauge',
+    read: () => [{ value: metrics.cache.snapshot().pendingInvalidationTags }],
   });
 
   add(registry, {

@@ -67,6 +67,8 @@ export type JobState =
 export type OrderInput = {
   channel?: Channel;
   customerId?: string | number | null | undefined;
+  /** Makes the call safe to retry: 1 to 100 printable ASCII characters (space through ~), unique per store; use a fresh random value (a UUID) per order. A later call at the same store with the same key records nothing and returns the order the first call recorded (same id, items and total). The same key with a different order (customerId, channel, placedAt or items differ; items are compared as quantities per product, in any line order) fails with BAD_USER_INPUT. Omitted: every call records a new order. */
+  idempotencyKey?: string | null | undefined;
   items: Array<OrderItemInput>;
   /** Defaults to now; never in the future */
   placedAt?: string | null | undefined;

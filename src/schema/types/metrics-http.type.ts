@@ -15,4 +15,9 @@ export class HttpMetrics {
   hotPath!: number;
   @Field(() => LatencySummary) latency!: LatencySummary;
   @Field(() => [HttpStatusCount], { description: 'Requests by response status, ascending' }) statuses!: HttpStatusCount[];
+  @Field(() => Int, {
+    description:
+      'WebSockets on /graphql closed with 4008 because their client read too slowly: over WS_MAX_BUFFERED_BYTES unsent, a ping unanswered for WS_KEEP_ALIVE_MS, or a subscription over 10000 events behind',
+  })
+  wsSlowConsumerCloses!: number;
 }
