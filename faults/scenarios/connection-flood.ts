@@ -1,0 +1,108 @@
+import { connect, type Socket } from 'node:net';
+import { startSteadyLoad, summarize } from '../load.js';
+import { WriteLedger } from '../ledger.js';
+import { describeUnexpected, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { Verdict, sleep, type Scenario } from '../scenario.js';
+import { FAULTS_ADMIN_KEY } from '../stack.js';
+import { mixedWorkload } from '../workload.js';
+
+const IDLE_CONNECTIONS = 2_000;
+/** HTTP_HEADERS_TIMEOUT_MS of the API under test (short, so the scenario sees the flood drain). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const WINDOW_MS = 8_000;
+
+/** Opens `count` TCP connections that never send a byte; resolves once all are connected. */
+async function openIdle(port: number, count: number): Promise<{ sockets: Socket[]; closedByServer: () => number; closedAt: number[] }> {
+  const sockets: Socket[] = [];
+  const closedAt: number[] = [];
+  for (let batch = 0; batch < count; batch += 200) {
+    const opened = Array.from(
+      { length: Math.min(200, count - batch) },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect({ port, host: '127.0.0.1' });
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+          socket.on('data', () => undefined); // the 408 the server sends before closing
+          socket.once('close', () => closedAt.push(Date.now()));
+        }),
+    );
+    sockets.push(...(await Promise.all(opened)));
+  }
+  return { sockets, closedByServer: () => closedAt.length, closedAt };
+}
+
+/**
+ * 2,000 idle TCP connections (connected, never a byte) on the API's port, then the usual
+ * load beside them. Requests must still be served with a p99 within 2× the figure without
+ * the flood, and the server must close the idle connections itself at its headers timeout.
+ */
+export const connectionFlood: Scenario = {
+  name: 'connection-flood',
+  goal: `${IDLE_CONNECTIONS} idle TCP connections, then the load: no failures; p99 within 2× the figure without them; the server closes them at HTTP_HEADERS_TIMEOUT_MS`,
+  inShort: true,
+  async run(stack, { short, rate, log }) {
+    const verdict = new Verdict(short);
+    const redis = await stack.startRedis();
+    const api = await stack.startApi({ REDIS_URL: redis.url, HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
+    const ledger = new WriteLedger(`faults-cf-${Date.now().toString(36)}`);
+    const load = await startSteadyLoad({
+      url: api.url,
+      apiKey: FAULTS_ADMIN_KEY,
+      ratePerSec: rate,
+      next: mixedWorkload(stack.catalog, ledger),
+    });
+    const quietFrom = Date.now();
+    await sleep(WINDOW_MS);
+    const floodAt = Date.now();
+    const flood = await openIdle(api.port, IDLE_CONNECTIONS);
+    log(`${flood.sockets.length} idle connections open in ${Date.now() - floodAt} ms`);
+    const floodedFrom = Date.now();
+    await sleep(Math.min(WINDOW_MS, HEADERS_TIMEOUT_MS - (floodedFrom - floodAt) - 500));
+    const floodedTo = Date.now();
+    // The server closes them at its headers timeout (checked every second).
+    const drainDeadline = floodAt + HEADERS_TIMEOUT_MS + (short ? 20_000 : 2_000) + 1_000;
+    while (flood.closedByServer() < flood.sockets.length && Date.now() < drainDeadline) await sleep(100);
+    const figures = await load.stop();
+    for (const socket of flood.sockets) socket.destroy();
+    const ledgerCheck = await ledger.verify(stack.pool);
+
+    const quiet = summarize(sentBetween(load, quietFrom, floodAt));
+    const flooded = summarize(sentBetween(load, floodedFrom, floodedTo));
+    const closed = flood.closedAt.length;
+    const lastCloseMs = closed ? Math.max(...flood.closedAt) - floodAt : null;
+    const unexpected = unexpectedFailures(load.outcomes);
+    // A p99 of a few ms doubles on a scheduler hiccup: the bound is never below 10 ms.
+    const bound = Math.max(2 * quiet.p99Ms, 10);
+    verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, api.entry)}`);
+    verdict.require(
+      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
+      'accepted writes lost, duplicated or half-written',
+    );
+    verdict.require(
+      closed === flood.sockets.length,
+      `the server closed ${closed} of ${flood.sockets.length} idle connections by ${drainDeadline - floodAt} ms`,
+    );
+    verdict.goal(
+      flooded.p99Ms <= bound,
+      `p99 with the flood ${flooded.p99Ms.toFixed(1)} ms against ${quiet.p99Ms.toFixed(1)} ms without (goal ≤ 2×)`,
+    );
+    verdict.goal(
+      lastCloseMs !== null && lastCloseMs <= HEADERS_TIMEOUT_MS + 2_000,
+      `the last idle connection closed ${lastCloseMs} ms after the flood began (headers timeout ${HEADERS_TIMEOUT_MS} ms)`,
+    );
+    return {
+      load: figures,
+      ledger: ledgerCheck,
+      recoverMs: null,
+      figures: {
+        idle: flood.sockets.length,
+        p99QuietMs: quiet.p99Ms.toFixed(1),
+        p99FloodedMs: flooded.p99Ms.toFixed(1),
+        closedByServer: `${closed}/${flood.sockets.length}`,
+        lastClosedMs: lastCloseMs ?? 'never',
+      },
+      verdict,
+    };
+  },
+};

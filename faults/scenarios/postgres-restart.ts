@@ -1,0 +1,83 @@
+import { startSteadyLoad } from '../load.js';
+import { WriteLedger } from '../ledger.js';
+import { describeUnexpected, maxLatency, recoveryMs, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { Verdict, sleep, type Scenario } from '../scenario.js';
+import { FAULTS_ADMIN_KEY } from '../stack.js';
+import { mixedWorkload } from '../workload.js';
+
+const CONNECT_TIMEOUT_MS = 2_000;
+const DOWN_MS = 3_000;
+
+/**
+ * Postgres fast shutdown under load, back 3 s later. The API (with Redis) must stay up,
+ * refuse what needs Postgres with SERVICE_UNAVAILABLE quickly, serve fully again soon
+ * after, and have lost or half-written nothing it answered as accepted.
+ */
+export const postgresRestart: Scenario = {
+  name: 'postgres-restart',
+  goal: `fast shutdown, back ${DOWN_MS / 1000} s later: process up; failures only SERVICE_UNAVAILABLE within DB_CONNECT_TIMEOUT_MS; full service ≤ 5 s after; 0 lost / 0 duplicated / 0 half-written`,
+  inShort: true,
+  async run(stack, { short, rate, log }) {
+    const verdict = new Verdict(short);
+    const redis = await stack.startRedis();
+    const api = await stack.startApi({ REDIS_URL: redis.url, DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) });
+    let apiExited = false;
+    void api.entry.exited.then(() => (apiExited = true));
+    const ledger = new WriteLedger(`faults-pg-${Date.now().toString(36)}`);
+    const load = await startSteadyLoad({
+      url: api.url,
+      apiKey: FAULTS_ADMIN_KEY,
+      ratePerSec: rate,
+      next: mixedWorkload(stack.catalog, ledger),
+    });
+
+    await sleep(short ? 2_000 : 5_000);
+    const downAt = Date.now();
+    await stack.postgres.fastShutdown();
+    log(`Postgres stopped (fast) in ${Date.now() - downAt} ms`);
+    await sleep(DOWN_MS);
+    await stack.postgres.start();
+    const upAt = Date.now();
+    log(`Postgres back after ${upAt - downAt} ms`);
+    await sleep(short ? 8_000 : 10_000);
+    const figures = await load.stop();
+
+    const duringOutage = sentBetween(load, downAt, upAt);
+    const failedDuring = duringOutage.filter((o) => o.outcome !== 'ok');
+    const recover = recoveryMs(load, upAt);
+    const unexpected = unexpectedFailures(load.outcomes, ['SERVICE_UNAVAILABLE']);
+    const ledgerCheck = await ledger.verify(stack.pool);
+
+    verdict.require(!apiExited, `the API process died: ${api.entry.stderr().slice(-1500)}`);
+    verdict.require(
+      Object.keys(unexpected).length === 0,
+      `failures other than SERVICE_UNAVAILABLE: ${describeUnexpected(load, unexpected, api.entry)}`,
+    );
+    verdict.require(
+      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
+      'accepted writes lost, duplicated or half-written',
+    );
+    verdict.require(recover <= 30_000, `full service ${recover} ms after Postgres was back (bound 30 s)`);
+    verdict.require(ledgerCheck.accepted > 0, 'no write was accepted at all: the load did not reach the API');
+    verdict.goal(recover <= 5_000, `full service ${recover} ms after Postgres was back (goal ≤ 5 s)`);
+    const slowestFailure = maxLatency(failedDuring);
+    verdict.goal(
+      slowestFailure <= CONNECT_TIMEOUT_MS + 250,
+      `a refused request took ${Math.round(slowestFailure)} ms (goal: within DB_CONNECT_TIMEOUT_MS ${CONNECT_TIMEOUT_MS} ms)`,
+    );
+    verdict.require(slowestFailure <= CONNECT_TIMEOUT_MS * 3, `a refused request hung ${Math.round(slowestFailure)} ms`);
+
+    return {
+      load: figures,
+      ledger: ledgerCheck,
+      recoverMs: recover,
+      figures: {
+        downMs: upAt - downAt,
+        refusedDuring: failedDuring.length,
+        slowestRefusalMs: slowestFailure,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      },
+      verdict,
+    };
+  },
+};

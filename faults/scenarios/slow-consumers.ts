@@ -1,0 +1,122 @@
+import { loadConfig } from '../../src/config.js';
+import { openJobBackend } from '../../src/jobs/job-backend.js';
+import { KIND_POLICIES } from '../../src/jobs/job-kinds.js';
+import { JobQueues } from '../../src/jobs/job-queues.js';
+import { createLogger } from '../../src/logger.js';
+import { adminGraphql } from '../api-client.js';
+import { Verdict, sleep, type Scenario } from '../scenario.js';
+import { FAULTS_ADMIN_KEY, rssOf } from '../stack.js';
+import { fastSubscriber, slowSubscriber } from '../ws-subscribers.js';
+
+const EVENTS = 10_000;
+const QUEUE = 'maintenance';
+const QUERY = `subscription { jobEvents(queue: "${QUEUE}") { jobId type progress at } }`;
+/** Subscriptions per slow socket: enough bytes to outgrow the kernel's loopback buffers (see slowSubscriber). */
+const SLOW_SUBSCRIPTIONS = 10;
+const RSS_GOAL_BYTES = 300 * 1024 * 1024;
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)}MB`;
+
+/**
+ * 200 graphql-ws subscribers of a queue's job events, 20 of which stop reading, while a
+ * job reports progress 10,000 times. The slow sockets must be closed with a reason (4008,
+ * "slow consumer: …") once they hold WS_MAX_BUFFERED_BYTES unsent, the others must get
+ * every event in order, and the server's RSS must stay bounded. The progress comes from
+ * here (a waiting job's updateProgress through the project's queue code), so its pace is
+ * BullMQ's, not a worker's.
+ */
+export const slowConsumers: Scenario = {
+  name: 'slow-consumers',
+  goal: `200 jobEvents subscribers, 20 stop reading, ${EVENTS} events: slow sockets closed with 4008 and a reason; every other subscriber gets every event in order; API RSS < 300 MB`,
+  inShort: true,
+  async run(stack, { short, log }) {
+    const verdict = new Verdict(short);
+    const fastCount = short ? 30 : 180;
+    const slowCount = short ? 5 : 20;
+    const redis = await stack.startRedis();
+    const api = await stack.startApi({ REDIS_URL: redis.url, WORKERS: 'none' });
+    const config = loadConfig({
+      DATABASE_URL: stack.postgres.url,
+      REDIS_URL: redis.url,
+      ADMIN_API_KEY: FAULTS_ADMIN_KEY,
+      NODE_ENV: 'production',
+    });
+    const backend = await openJobBackend(
+      config,
+      stack.postgres.url,
+      (error) => log(`job backend connection: ${error.message}`),
+      (error, part) => log(`job backend ${part}: ${error.message}`),
+    );
+    const queues = new JobQueues(backend, KIND_POLICIES, config);
+    const fast = Array.from({ length: fastCount }, () => fastSubscriber(api.url, QUERY));
+    try {
+      await queues.queue(QUEUE).pause(); // nobody runs it: only its progress reports move
+      const job = await queues.enqueue('probe', {}, { dedupe: false });
+      const bull = (await queues.queue(QUEUE).getJob(job.id))!;
+      const slow = await Promise.all(Array.from({ length: slowCount }, () => slowSubscriber(api.url, QUERY, SLOW_SUBSCRIPTIONS)));
+      // Every fast client acknowledged and subscribed: one event reaches them all.
+      await bull.updateProgress(0);
+      const deadline = Date.now() + 30_000;
+      while (fast.some((f) => f.count < 1) && Date.now() < deadline) await sleep(50);
+      for (const s of slow) s.pause();
+      for (const f of fast) f.count = 0;
+
+      let rssPeak = rssOf(api.entry.pid) ?? 0;
+      const rssBefore = rssPeak;
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(api.entry.pid) ?? 0)), 100);
+      const started = Date.now();
+      try {
+        // In order: BullMQ sends each update as one script call on one connection.
+        for (let i = 1; i <= EVENTS; i += 100)
+          await Promise.all(Array.from({ length: 100 }, (_, k) => bull.updateProgress((i + k) / EVENTS)));
+        const deliveryDeadline = Date.now() + (short ? 120_000 : 300_000);
+        while (fast.some((f) => f.count < EVENTS && f.errors.length === 0) && Date.now() < deliveryDeadline) await sleep(200);
+      } finally {
+        clearInterval(sampler);
+      }
+      const deliveredMs = Date.now() - started;
+      for (const s of slow) s.resume(); // reads again: the close frame behind the backlog arrives
+      const closes = await Promise.all(slow.map((s) => Promise.race([s.closed, sleep(35_000).then(() => null)])));
+      const metrics = await adminGraphql<{ metrics: { http: { wsSlowConsumerCloses: number } } }>(
+        api.url,
+        '{ metrics { http { wsSlowConsumerCloses } } }',
+      );
+      log(
+        `${EVENTS} events to ${fastCount} fast subscribers in ${deliveredMs} ms; ${slowCount} slow sockets: ${closes.map((c) => (c ? c.code : 'open')).join(',')}`,
+      );
+
+      const complete = fast.filter((f) => f.count === EVENTS && f.outOfOrder === 0 && f.errors.length === 0).length;
+      const closedWithReason = closes.filter((c) => c?.code === 4008 && c.reason.startsWith('slow consumer')).length;
+      verdict.require(
+        complete === fastCount,
+        `${fastCount - complete} fast subscribers missed events (counts ${[...new Set(fast.map((f) => f.count))].join(',')}; errors ${fast
+          .flatMap((f) => f.errors)
+          .slice(0, 2)
+          .join(' | ')})`,
+      );
+      verdict.require(
+        closedWithReason === slowCount,
+        `slow sockets closed with 4008 "slow consumer…": ${closedWithReason} of ${slowCount} (${closes.map((c) => (c ? `${c.code} ${c.reason}` : 'not closed')).join('; ')})`,
+      );
+      verdict.require(api.entry.pid > 0 && !api.exitedEarly(), 'the API died');
+      verdict.goal(rssPeak < RSS_GOAL_BYTES, `API RSS peaked at ${mb(rssPeak)} (goal < 300 MB)`);
+      return {
+        load: null,
+        ledger: null,
+        recoverMs: null,
+        figures: {
+          subscribers: fastCount + slowCount,
+          events: EVENTS,
+          deliveredMs,
+          slowClosed: `${closedWithReason}/${slowCount}`,
+          reason: closes.find((c) => c)?.reason.replace(/\s+/g, '_') ?? 'none',
+          serverCountedCloses: metrics.metrics.http.wsSlowConsumerCloses,
+          rss: `${mb(rssBefore)}→peak ${mb(rssPeak)}`,
+        },
+        verdict,
+      };
+    } finally {
+      for (const f of fast) void f.client.dispose();
+      await queues.close(createLogger('warn'));
+    }
+  },
+};

@@ -1,0 +1,103 @@
+import { adminGraphql } from '../api-client.js';
+import { startSteadyLoad, summarize } from '../load.js';
+import { WriteLedger } from '../ledger.js';
+import { describeUnexpected, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { Verdict, sleep, type Scenario } from '../scenario.js';
+import { FAULTS_ADMIN_KEY, rssOf } from '../stack.js';
+import { mixedWorkload } from '../workload.js';
+
+interface Sample {
+  at: number;
+  rssBytes: number;
+  activeResources: number;
+  processListeners: number;
+}
+
+const PROCESS = '{ metrics { process { activeResources processListeners } } }';
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)}MB`;
+
+/**
+ * The mix for 10 minutes (`--short`: 90 s) on one API with Redis. After a minute's
+ * warm-up, RSS must grow less than 10 %, the event loop's handles and the process's
+ * listeners must not grow (a leak), and the last minute's p99 must be within 20 % of
+ * the first minute's.
+ */
+export const soak: Scenario = {
+  name: 'soak',
+  goal: '10 min of the mix: RSS after warm-up grows < 10 %; no handle or listener leak; p99 of the last minute within 20 % of the first',
+  inShort: false,
+  async run(stack, { short, rate, log }) {
+    const verdict = new Verdict(short);
+    const durationMs = short ? 90_000 : 600_000;
+    const warmMs = short ? 20_000 : 60_000;
+    const windowMs = short ? 20_000 : 60_000;
+    const redis = await stack.startRedis();
+    const api = await stack.startApi({ REDIS_URL: redis.url });
+    const ledger = new WriteLedger(`faults-soak-${Date.now().toString(36)}`);
+    const load = await startSteadyLoad({
+      url: api.url,
+      apiKey: FAULTS_ADMIN_KEY,
+      ratePerSec: rate,
+      next: mixedWorkload(stack.catalog, ledger),
+    });
+    const samples: Sample[] = [];
+    while (Date.now() - load.startedAt < durationMs) {
+      await sleep(5_000);
+      const process = (await adminGraphql<{ metrics: { process: Omit<Sample, 'at' | 'rssBytes'> } }>(api.url, PROCESS)).metrics.process;
+      samples.push({ at: Date.now() - load.startedAt, rssBytes: rssOf(api.entry.pid) ?? 0, ...process });
+      if (samples.length % 12 === 0)
+        log(`${Math.round(samples.at(-1)!.at / 1000)} s: RSS ${mb(samples.at(-1)!.rssBytes)}, ${process.activeResources} active resources`);
+    }
+    const figures = await load.stop();
+    const ledgerCheck = await ledger.verify(stack.pool);
+
+    const afterWarm = samples.filter((s) => s.at >= warmMs && s.at < warmMs + windowMs);
+    const last = samples.filter((s) => s.at >= durationMs - windowMs);
+    const rssStart = median(afterWarm.map((s) => s.rssBytes));
+    const rssEnd = median(last.map((s) => s.rssBytes));
+    const resourcesStart = median(afterWarm.map((s) => s.activeResources));
+    const resourcesEnd = median(last.map((s) => s.activeResources));
+    const listenersStart = afterWarm[0].processListeners;
+    const listenersEnd = last.at(-1)!.processListeners;
+    const firstWindow = summarize(sentBetween(load, load.startedAt + warmMs, load.startedAt + warmMs + windowMs));
+    const lastWindow = summarize(sentBetween(load, load.startedAt + durationMs - windowMs, Infinity));
+    const unexpected = unexpectedFailures(load.outcomes);
+    const rssGrowth = (rssEnd - rssStart) / rssStart;
+
+    verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, api.entry)}`);
+    verdict.require(
+      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
+      'accepted writes lost, duplicated or half-written',
+    );
+    verdict.require(
+      !/MaxListenersExceededWarning/.test(api.entry.stderr()),
+      'the API warned of a listener leak (MaxListenersExceededWarning)',
+    );
+    verdict.require(listenersEnd <= listenersStart, `listeners on process grew from ${listenersStart} to ${listenersEnd}`);
+    verdict.goal(
+      rssGrowth < 0.1,
+      `RSS grew ${(rssGrowth * 100).toFixed(1)} % after warm-up (${mb(rssStart)} → ${mb(rssEnd)}; goal < 10 %)`,
+    );
+    verdict.goal(resourcesEnd <= resourcesStart * 1.1 + 5, `active resources grew from ${resourcesStart} to ${resourcesEnd}`);
+    verdict.goal(
+      lastWindow.p99Ms <= firstWindow.p99Ms * 1.2,
+      `p99 of the last ${windowMs / 1000} s ${lastWindow.p99Ms.toFixed(1)} ms against ${firstWindow.p99Ms.toFixed(1)} ms after warm-up (goal within 20 %)`,
+    );
+    return {
+      load: figures,
+      ledger: ledgerCheck,
+      recoverMs: null,
+      figures: {
+        minutes: (durationMs / 60_000).toFixed(1),
+        rss: `${mb(rssStart)}→${mb(rssEnd)}`,
+        rssGrowthPct: (rssGrowth * 100).toFixed(1),
+        activeResources: `${resourcesStart}→${resourcesEnd}`,
+        processListeners: `${listenersStart}→${listenersEnd}`,
+        p99FirstMs: firstWindow.p99Ms.toFixed(1),
+        p99LastMs: lastWindow.p99Ms.toFixed(1),
+      },
+      verdict,
+    };
+  },
+};
