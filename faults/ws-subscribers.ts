@@ -7,8 +7,13 @@ import { FAULTS_ADMIN_KEY } from './stack.js';
 const wsUrlOf = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 
 export interface FastSubscriber {
+  /** Every event received (the scenario's readiness check). */
+  seen: number;
+  /** Progress events with progress above 0: the stream under test (its warm-up event is progress 0). */
   count: number;
+  /** Progress events whose progress did not grow, with the first such pair. */
   outOfOrder: number;
+  firstDisorder: string | null;
   errors: string[];
   client: Client;
 }
@@ -22,17 +27,24 @@ export function fastSubscriber(httpUrl: string, query: string): FastSubscriber {
     retryAttempts: 0,
     lazy: false,
   });
-  const state: FastSubscriber = { count: 0, outOfOrder: 0, errors: [], client };
+  const state: FastSubscriber = { seen: 0, count: 0, outOfOrder: 0, firstDisorder: null, errors: [], client };
   let last = -1;
   client.subscribe<{ jobEvents: { progress: number | null } }>(
     { query },
     {
       next: (result) => {
         if (result.errors) state.errors.push(...result.errors.map((e) => e.message));
-        const progress = result.data?.jobEvents.progress ?? -1;
-        if (progress <= last) state.outOfOrder += 1;
-        last = progress;
-        state.count += 1;
+        const progress = result.data?.jobEvents.progress;
+        // Events without progress (the job's WAITING) are not part of the order checked.
+        if (typeof progress === 'number') {
+          if (progress <= last) {
+            state.outOfOrder += 1;
+            state.firstDisorder ??= `${last} then ${progress}`;
+          }
+          last = progress;
+          if (progress > 0) state.count += 1;
+        }
+        state.seen += 1;
       },
       error: (error) => state.errors.push(error instanceof Error ? error.message : JSON.stringify(error)),
       complete: () => undefined,

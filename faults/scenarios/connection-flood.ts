@@ -12,24 +12,29 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const WINDOW_MS = 8_000;
 
 /** Opens `count` TCP connections that never send a byte; resolves once all are connected. */
-async function openIdle(port: number, count: number): Promise<{ sockets: Socket[]; closedByServer: () => number; closedAt: number[] }> {
+async function openIdle(port: number, count: number): Promise<{ sockets: Socket[]; closedByServer: () => number; openMs: number[] }> {
   const sockets: Socket[] = [];
-  const closedAt: number[] = [];
+  /** How long each socket the server closed had been open. */
+  const openMs: number[] = [];
   for (let batch = 0; batch < count; batch += 200) {
     const opened = Array.from(
       { length: Math.min(200, count - batch) },
       () =>
         new Promise<Socket>((resolve, reject) => {
           const socket = connect({ port, host: '127.0.0.1' });
-          socket.once('connect', () => resolve(socket));
+          let connectedAt = 0;
+          socket.once('connect', () => {
+            connectedAt = Date.now();
+            resolve(socket);
+          });
           socket.once('error', reject);
           socket.on('data', () => undefined); // the 408 the server sends before closing
-          socket.once('close', () => closedAt.push(Date.now()));
+          socket.once('close', () => openMs.push(Date.now() - connectedAt));
         }),
     );
     sockets.push(...(await Promise.all(opened)));
   }
-  return { sockets, closedByServer: () => closedAt.length, closedAt };
+  return { sockets, closedByServer: () => openMs.length, openMs };
 }
 
 /**
@@ -69,8 +74,8 @@ export const connectionFlood: Scenario = {
 
     const quiet = summarize(sentBetween(load, quietFrom, floodAt));
     const flooded = summarize(sentBetween(load, floodedFrom, floodedTo));
-    const closed = flood.closedAt.length;
-    const lastCloseMs = closed ? Math.max(...flood.closedAt) - floodAt : null;
+    const closed = flood.openMs.length;
+    const longestOpenMs = closed ? Math.max(...flood.openMs) : null;
     const unexpected = unexpectedFailures(load.outcomes);
     // A p99 of a few ms doubles on a scheduler hiccup: the bound is never below 10 ms.
     const bound = Math.max(2 * quiet.p99Ms, 10);
@@ -88,8 +93,8 @@ export const connectionFlood: Scenario = {
       `p99 with the flood ${flooded.p99Ms.toFixed(1)} ms against ${quiet.p99Ms.toFixed(1)} ms without (goal ≤ 2×)`,
     );
     verdict.goal(
-      lastCloseMs !== null && lastCloseMs <= HEADERS_TIMEOUT_MS + 2_000,
-      `the last idle connection closed ${lastCloseMs} ms after the flood began (headers timeout ${HEADERS_TIMEOUT_MS} ms)`,
+      longestOpenMs !== null && longestOpenMs <= HEADERS_TIMEOUT_MS + 2_000,
+      `an idle connection stayed open ${longestOpenMs} ms (headers timeout ${HEADERS_TIMEOUT_MS} ms; goal within 2 s of it)`,
     );
     return {
       load: figures,
@@ -100,7 +105,7 @@ export const connectionFlood: Scenario = {
         p99QuietMs: quiet.p99Ms.toFixed(1),
         p99FloodedMs: flooded.p99Ms.toFixed(1),
         closedByServer: `${closed}/${flood.sockets.length}`,
-        lastClosedMs: lastCloseMs ?? 'never',
+        longestOpenMs: longestOpenMs ?? 'never',
       },
       verdict,
     };

@@ -7,7 +7,7 @@ import { MissedInvalidations } from './missed-invalidations.js';
 import { OutageClock, type RedisPart } from './outage-clock.js';
 import type { RedisStore } from './redis-store.js';
 
-/** How long a miss waits for L2 before computing the value itself (see hedgedL2Read). */
+/** How long a miss waits for L2 before computing the value itself (hedgedL2Read), and a write for its L2 invalidation. */
 const L2_HEDGE_MS = 50;
 /** hedgedL2Read's answer when L2 did not answer within L2_HEDGE_MS. */
 const SLOW = Symbol('redis slow');
@@ -378,16 +378,29 @@ export class TieredCache {
       return removed.size;
     }
     // The L2 delete and the publish leave together on the one cache connection: Redis runs
-    // them in that order (the entries are gone before any instance hears of it), and the
-    // write waits one round trip, at most one command timeout. It is awaited so that a
-    // writer's next read, on any instance, sees its write.
-    const [deleted, published] = await Promise.all([
+    // them in that order (the entries are gone before any instance hears of it). The write
+    // waits for them at most L2_HEDGE_MS: a healthy Redis answers well within it, and a hung
+    // one must not hold the write for a command timeout. Either way the writer's next read
+    // sees its write: its L1 is dropped above, and its next L2 read leaves on the same
+    // connection after the delete, so Redis answers it only once the entries are gone. If the
+    // delete or the publish fails, the tags are remembered and replayed when Redis answers.
+    const settled = Promise.all([
       this.l2.invalidate(unique),
       this.bus ? this.bus.send({ kind: 'tags', tags: unique }) : Promise.resolve(true),
-    ]);
-    if (deleted === null || !published) this.missed?.remember(unique);
-    else if (this.missed && !this.missed.isEmpty) void this.missed.replay();
-    for (const key of deleted ?? []) removed.add(key);
+    ]).then(([deleted, published]) => {
+      if (deleted === null || !published) this.missed?.remember(unique);
+      else if (this.missed && !this.missed.isEmpty) void this.missed.replay();
+      return deleted;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(() => resolve(SLOW), L2_HEDGE_MS)));
+    try {
+      const deleted = await Promise.race([settled, slow]);
+      // Entries Redis had under these tags (unknown when it was too slow to say: then only L1's).
+      if (deleted !== SLOW) for (const key of deleted ?? []) removed.add(key);
+    } finally {
+      clearTimeout(timer);
+    }
     return removed.size;
   }
 
