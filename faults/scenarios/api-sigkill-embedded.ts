@@ -10,6 +10,7 @@ import { startSteadyLoad } from '../load.js';
 import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, recoveryMs, sentBetween, unexpectedFailures } from '../outcomes.js';
 import { msUntil } from '../probes.js';
+import { requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
 import { FAULTS_ADMIN_KEY } from '../stack.js';
 import { mixedWorkload } from '../workload.js';
@@ -95,10 +96,7 @@ export const apiSigkillEmbedded: Scenario = {
         Object.keys(otherwise).length === 0,
         `failures before the kill or after the restart was ready: ${describeUnexpected(load, otherwise, second.entry)}`,
       );
-      verdict.require(
-        ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-        'accepted writes lost, duplicated or half-written',
-      );
+      requireNothingLost(verdict, ledgerCheck);
       verdict.require(readyMs !== null && readyMs <= 30_000, `the restart was not ready within 30 s (${readyMs} ms)`);
       verdict.goal(readyMs !== null && readyMs <= 10_000, `ready ${readyMs} ms after the kill (goal ≤ 10 s)`);
       return {

@@ -3,6 +3,7 @@ import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, recoveryMs, sentBetween, unexpectedFailures } from '../outcomes.js';
 import { isReady } from '../api-client.js';
 import { jobState, msUntil, queueReport } from '../probes.js';
+import { requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
 import { FAULTS_ADMIN_KEY } from '../stack.js';
 import { lastDays, mixedWorkload } from '../workload.js';
@@ -70,10 +71,7 @@ export const apiSigkill: Scenario = {
       Object.keys(afterReady).length === 0,
       `failures after the restart was ready: ${describeUnexpected(load, afterReady, second.entry)}`,
     );
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(jobsDoneMs !== null, `the queued jobs did not all complete within 60 s: ${states.join(', ')}`);
     verdict.require(readyMs !== null && readyMs <= 30_000, `the restart was not ready within 30 s (${readyMs} ms)`);
     verdict.goal(readyMs !== null && readyMs <= 10_000, `ready ${readyMs} ms after the kill (goal ≤ 10 s)`);

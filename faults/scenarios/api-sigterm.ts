@@ -1,9 +1,6 @@
-import { startSteadyLoad } from '../load.js';
-import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { loadedApi, requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY } from '../stack.js';
-import { mixedWorkload } from '../workload.js';
 
 const GRACE_MS = 10_000;
 /** Requests sent this close to the signal may reach the listener after it closed: refused, which is allowed. */
@@ -18,17 +15,10 @@ export const apiSigterm: Scenario = {
   name: 'api-sigterm',
   goal: 'SIGTERM under load: every request sent before it completes; exit 0 within SHUTDOWN_GRACE_MS; later requests refused at connect, never reset',
   inShort: true,
-  async run(stack, { short, rate, log }) {
+  async run(stack, context) {
+    const { short, log } = context;
     const verdict = new Verdict(short);
-    const redis = await stack.startRedis();
-    const api = await stack.startApi({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: String(GRACE_MS) });
-    const ledger = new WriteLedger(`faults-st-${Date.now().toString(36)}`);
-    const load = await startSteadyLoad({
-      url: api.url,
-      apiKey: FAULTS_ADMIN_KEY,
-      ratePerSec: rate,
-      next: mixedWorkload(stack.catalog, ledger),
-    });
+    const { api, ledger, load } = await loadedApi(stack, context, 'st', { SHUTDOWN_GRACE_MS: String(GRACE_MS) });
     await sleep(short ? 2_000 : 5_000);
 
     const signalledAt = Date.now();
@@ -53,10 +43,7 @@ export const apiSigterm: Scenario = {
       Object.keys(badAfter).length === 0,
       `requests after SIGTERM failed otherwise than refused: ${describeUnexpected(load, badAfter, api.entry)}`,
     );
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     return {
       load: figures,
       ledger: ledgerCheck,

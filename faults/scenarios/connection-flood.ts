@@ -1,10 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import { startSteadyLoad, summarize } from '../load.js';
-import { WriteLedger } from '../ledger.js';
+import { summarize } from '../load.js';
 import { describeUnexpected, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { loadedApi, requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY } from '../stack.js';
-import { mixedWorkload } from '../workload.js';
 
 const IDLE_CONNECTIONS = 2_000;
 /** HTTP_HEADERS_TIMEOUT_MS of the API under test (short, so the scenario sees the flood drain). */
@@ -46,17 +44,10 @@ export const connectionFlood: Scenario = {
   name: 'connection-flood',
   goal: `${IDLE_CONNECTIONS} idle TCP connections, then the load: no failures; p99 within 2× the figure without them; the server closes them at HTTP_HEADERS_TIMEOUT_MS`,
   inShort: true,
-  async run(stack, { short, rate, log }) {
+  async run(stack, context) {
+    const { short, log } = context;
     const verdict = new Verdict(short);
-    const redis = await stack.startRedis();
-    const api = await stack.startApi({ REDIS_URL: redis.url, HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
-    const ledger = new WriteLedger(`faults-cf-${Date.now().toString(36)}`);
-    const load = await startSteadyLoad({
-      url: api.url,
-      apiKey: FAULTS_ADMIN_KEY,
-      ratePerSec: rate,
-      next: mixedWorkload(stack.catalog, ledger),
-    });
+    const { api, ledger, load } = await loadedApi(stack, context, 'cf', { HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
     const quietFrom = Date.now();
     await sleep(WINDOW_MS);
     const floodAt = Date.now();
@@ -80,10 +71,7 @@ export const connectionFlood: Scenario = {
     // A p99 of a few ms doubles on a scheduler hiccup: the bound is never below 10 ms.
     const bound = Math.max(2 * quiet.p99Ms, 10);
     verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, api.entry)}`);
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(
       closed === flood.sockets.length,
       `the server closed ${closed} of ${flood.sockets.length} idle connections by ${drainDeadline - floodAt} ms`,

@@ -1,9 +1,6 @@
-import { startSteadyLoad } from '../load.js';
-import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, maxLatency, recoveryMs, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { loadedApi, requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY } from '../stack.js';
-import { mixedWorkload } from '../workload.js';
 
 const CONNECT_TIMEOUT_MS = 2_000;
 const DOWN_MS = 3_000;
@@ -17,19 +14,10 @@ export const postgresRestart: Scenario = {
   name: 'postgres-restart',
   goal: `fast shutdown, back ${DOWN_MS / 1000} s later: process up; failures only SERVICE_UNAVAILABLE within DB_CONNECT_TIMEOUT_MS; full service ≤ 5 s after; 0 lost / 0 duplicated / 0 half-written`,
   inShort: true,
-  async run(stack, { short, rate, log }) {
+  async run(stack, context) {
+    const { short, log } = context;
     const verdict = new Verdict(short);
-    const redis = await stack.startRedis();
-    const api = await stack.startApi({ REDIS_URL: redis.url, DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) });
-    let apiExited = false;
-    void api.entry.exited.then(() => (apiExited = true));
-    const ledger = new WriteLedger(`faults-pg-${Date.now().toString(36)}`);
-    const load = await startSteadyLoad({
-      url: api.url,
-      apiKey: FAULTS_ADMIN_KEY,
-      ratePerSec: rate,
-      next: mixedWorkload(stack.catalog, ledger),
-    });
+    const { api, ledger, load } = await loadedApi(stack, context, 'pg', { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) });
 
     await sleep(short ? 2_000 : 5_000);
     const downAt = Date.now();
@@ -48,15 +36,12 @@ export const postgresRestart: Scenario = {
     const unexpected = unexpectedFailures(load.outcomes, ['SERVICE_UNAVAILABLE']);
     const ledgerCheck = await ledger.verify(stack.pool);
 
-    verdict.require(!apiExited, `the API process died: ${api.entry.stderr().slice(-1500)}`);
+    verdict.require(!api.exitedEarly(), `the API process died: ${api.entry.stderr().slice(-1500)}`);
     verdict.require(
       Object.keys(unexpected).length === 0,
       `failures other than SERVICE_UNAVAILABLE: ${describeUnexpected(load, unexpected, api.entry)}`,
     );
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(recover <= 30_000, `full service ${recover} ms after Postgres was back (bound 30 s)`);
     verdict.require(ledgerCheck.accepted > 0, 'no write was accepted at all: the load did not reach the API');
     verdict.goal(recover <= 5_000, `full service ${recover} ms after Postgres was back (goal ≤ 5 s)`);

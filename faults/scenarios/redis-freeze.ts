@@ -1,9 +1,6 @@
-import { startSteadyLoad } from '../load.js';
-import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, maxLatency, recoveryMs, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { loadedApi, requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY } from '../stack.js';
-import { mixedWorkload } from '../workload.js';
 
 const FROZEN_MS = 5_000;
 /** The Redis command timeout of src/redis.ts. */
@@ -18,17 +15,10 @@ export const redisFreeze: Scenario = {
   name: 'redis-freeze',
   goal: `Redis SIGSTOP ${FROZEN_MS / 1000} s, then SIGCONT: 0 failed requests; no request waits longer than the command timeout (${COMMAND_TIMEOUT_MS} ms) + 50 ms; 0 accepted writes lost`,
   inShort: true,
-  async run(stack, { short, rate, log }) {
+  async run(stack, context) {
+    const { short, log } = context;
     const verdict = new Verdict(short);
-    const redis = await stack.startRedis();
-    const api = await stack.startApi({ REDIS_URL: redis.url });
-    const ledger = new WriteLedger(`faults-rf-${Date.now().toString(36)}`);
-    const load = await startSteadyLoad({
-      url: api.url,
-      apiKey: FAULTS_ADMIN_KEY,
-      ratePerSec: rate,
-      next: mixedWorkload(stack.catalog, ledger),
-    });
+    const { api, ledger, load, redis } = await loadedApi(stack, context, 'rf');
     await sleep(short ? 2_000 : 5_000);
     const baselineMax = maxLatency(load.outcomes);
 
@@ -47,10 +37,7 @@ export const redisFreeze: Scenario = {
     const frozenMax = maxLatency(touched);
     const unexpected = unexpectedFailures(load.outcomes);
     verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, api.entry)}`);
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(frozenMax < 5_000, `a request waited ${Math.round(frozenMax)} ms on the frozen Redis`);
     verdict.goal(
       frozenMax <= COMMAND_TIMEOUT_MS + 50,

@@ -2,6 +2,7 @@ import { startSteadyLoad } from '../load.js';
 import { WriteLedger } from '../ledger.js';
 import { describeUnexpected, recoveryMs, unexpectedFailures } from '../outcomes.js';
 import { cacheDegraded, msUntil, recordProbeOrder, storeRevenue } from '../probes.js';
+import { requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
 import { FAULTS_ADMIN_KEY } from '../stack.js';
 import { lastDays, mixedWorkload } from '../workload.js';
@@ -73,10 +74,7 @@ export const redisKill: Scenario = {
       verdict.require(api.entry.pid > 0 && !api.exitedEarly(), `API ${name} died: ${api.entry.stderr().slice(-1500)}`);
     verdict.require(fresh.orders === before.orders + 1, `A did not count the order it recorded (${before.orders} → ${fresh.orders})`);
     verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, a.entry)}`);
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(breakerOpenMs !== null, 'the breaker never opened');
     verdict.require(l2BackMs !== null && staleAfterReturnMs !== null, 'no recovery within 30 s after Redis returned');
     verdict.goal(breakerOpenMs !== null && breakerOpenMs <= 1_000, `breaker open ${breakerOpenMs} ms after the kill (goal ≤ 1 s)`);

@@ -1,11 +1,7 @@
-import { loadConfig } from '../../src/config.js';
-import { openJobBackend } from '../../src/jobs/job-backend.js';
-import { KIND_POLICIES } from '../../src/jobs/job-kinds.js';
-import { JobQueues } from '../../src/jobs/job-queues.js';
-import { createLogger } from '../../src/logger.js';
 import { adminGraphql } from '../api-client.js';
+import { harnessQueues } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY, rssOf } from '../stack.js';
+import { rssOf } from '../stack.js';
 import { fastSubscriber, slowSubscriber } from '../ws-subscribers.js';
 
 const EVENTS = 10_000;
@@ -34,19 +30,7 @@ export const slowConsumers: Scenario = {
     const slowCount = short ? 5 : 20;
     const redis = await stack.startRedis();
     const api = await stack.startApi({ REDIS_URL: redis.url, WORKERS: 'none' });
-    const config = loadConfig({
-      DATABASE_URL: stack.postgres.url,
-      REDIS_URL: redis.url,
-      ADMIN_API_KEY: FAULTS_ADMIN_KEY,
-      NODE_ENV: 'production',
-    });
-    const backend = await openJobBackend(
-      config,
-      stack.postgres.url,
-      (error) => log(`job backend connection: ${error.message}`),
-      (error, part) => log(`job backend ${part}: ${error.message}`),
-    );
-    const queues = new JobQueues(backend, KIND_POLICIES, config);
+    const { queues, close: closeQueues } = await harnessQueues(stack, redis.url, log);
     const fast = Array.from({ length: fastCount }, () => fastSubscriber(api.url, QUERY));
     try {
       await queues.queue(QUEUE).pause(); // nobody runs it: only its progress reports move
@@ -152,7 +136,7 @@ export const slowConsumers: Scenario = {
       };
     } finally {
       for (const f of fast) void f.client.dispose();
-      await queues.close(createLogger('warn'));
+      await closeQueues();
     }
   },
 };

@@ -1,10 +1,9 @@
 import { adminGraphql } from '../api-client.js';
-import { startSteadyLoad, summarize } from '../load.js';
-import { WriteLedger } from '../ledger.js';
+import { summarize } from '../load.js';
 import { describeUnexpected, sentBetween, unexpectedFailures } from '../outcomes.js';
+import { loadedApi, requireNothingLost } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY, rssOf } from '../stack.js';
-import { mixedWorkload } from '../workload.js';
+import { rssOf } from '../stack.js';
 
 interface Sample {
   at: number;
@@ -27,20 +26,13 @@ export const soak: Scenario = {
   name: 'soak',
   goal: '10 min of the mix: RSS after warm-up grows < 10 %; no handle or listener leak; p99 of the last minute within 20 % of the first',
   inShort: false,
-  async run(stack, { short, rate, log }) {
+  async run(stack, context) {
+    const { short, log } = context;
     const verdict = new Verdict(short);
     const durationMs = short ? 90_000 : 600_000;
     const warmMs = short ? 20_000 : 60_000;
     const windowMs = short ? 20_000 : 60_000;
-    const redis = await stack.startRedis();
-    const api = await stack.startApi({ REDIS_URL: redis.url });
-    const ledger = new WriteLedger(`faults-soak-${Date.now().toString(36)}`);
-    const load = await startSteadyLoad({
-      url: api.url,
-      apiKey: FAULTS_ADMIN_KEY,
-      ratePerSec: rate,
-      next: mixedWorkload(stack.catalog, ledger),
-    });
+    const { api, ledger, load } = await loadedApi(stack, context, 'soak');
     const samples: Sample[] = [];
     while (Date.now() - load.startedAt < durationMs) {
       await sleep(5_000);
@@ -66,10 +58,7 @@ export const soak: Scenario = {
     const rssGrowth = (rssEnd - rssStart) / rssStart;
 
     verdict.require(Object.keys(unexpected).length === 0, `failed requests: ${describeUnexpected(load, unexpected, api.entry)}`);
-    verdict.require(
-      ledgerCheck.lost === 0 && ledgerCheck.duplicated === 0 && ledgerCheck.halfWritten === 0,
-      'accepted writes lost, duplicated or half-written',
-    );
+    requireNothingLost(verdict, ledgerCheck);
     verdict.require(
       !/MaxListenersExceededWarning/.test(api.entry.stderr()),
       'the API warned of a listener leak (MaxListenersExceededWarning)',

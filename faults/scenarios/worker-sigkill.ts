@@ -1,12 +1,7 @@
-import { loadConfig } from '../../src/config.js';
-import { openJobBackend } from '../../src/jobs/job-backend.js';
-import { KIND_POLICIES } from '../../src/jobs/job-kinds.js';
-import { JobQueues } from '../../src/jobs/job-queues.js';
-import { createLogger } from '../../src/logger.js';
 import type { EntryProcess } from '../../test/helpers/entry-process.js';
 import { jobState, msUntil } from '../probes.js';
+import { harnessQueues } from '../scenario-kit.js';
 import { Verdict, sleep, type Scenario } from '../scenario.js';
-import { FAULTS_ADMIN_KEY } from '../stack.js';
 import { lastDays } from '../workload.js';
 
 /** Between steps of the report job: three pauses, so a kill lands mid-job. */
@@ -34,20 +29,7 @@ export const workerSigkill: Scenario = {
     const rounds = short ? 2 : 5;
     const redis = await stack.startRedis();
     const api = await stack.startApi({ REDIS_URL: redis.url, WORKERS: 'none' });
-    const config = loadConfig({
-      DATABASE_URL: stack.postgres.url,
-      REDIS_URL: redis.url,
-      ADMIN_API_KEY: FAULTS_ADMIN_KEY,
-      NODE_ENV: 'production',
-    });
-    const logger = createLogger('warn');
-    const backend = await openJobBackend(
-      config,
-      stack.postgres.url,
-      (error) => log(`job backend connection: ${error.message}`),
-      (error, part) => log(`job backend ${part}: ${error.message}`),
-    );
-    const queues = new JobQueues(backend, KIND_POLICIES, config);
+    const { queues, close: closeQueues } = await harnessQueues(stack, redis.url, log);
     const completedMs: number[] = [];
     const reportRows: number[] = [];
     let worker: EntryProcess = await stack.startWorker({ REDIS_URL: redis.url, ...WORKER_ENV });
@@ -76,7 +58,7 @@ export const workerSigkill: Scenario = {
         reportRows.push(Number(rows.rows[0].n));
       }
     } finally {
-      await queues.close(logger);
+      await closeQueues();
     }
     verdict.require(
       reportRows.every((n) => n === 1),
