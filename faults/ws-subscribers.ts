@@ -54,6 +54,8 @@ export function fastSubscriber(httpUrl: string, query: string): FastSubscriber {
 }
 
 export interface SlowSubscriber {
+  /** The client's port: the server's log names the socket it closed by it. */
+  readonly localPort: number;
   /** Resolves with the close code and reason the server sent (read once the socket reads again). */
   readonly closed: Promise<{ code: number; reason: string }>;
   pause(): void;
@@ -85,6 +87,6 @@ export async function slowSubscriber(httpUrl: string, query: string, subscriptio
   await ack;
   for (let id = 1; id <= subscriptions; id += 1) socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query } }));
   // ws keeps its net.Socket private; pausing it is what a client that stops reading does.
-  const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-  return { closed, pause: () => tcp.pause(), resume: () => tcp.resume() };
+  const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void; localPort: number } })._socket;
+  return { localPort: tcp.localPort, closed, pause: () => tcp.pause(), resume: () => tcp.resume() };
 }

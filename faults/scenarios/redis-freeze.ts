@@ -51,6 +51,10 @@ export const redisFreeze: Scenario = {
         frozenMs: thawedAt - frozenAt,
         maxDuringFreezeMs: frozenMax,
         maxBeforeMs: baselineMax,
+        // Which kind of request was slowest during the freeze: reads, misses, orders or ingestion.
+        maxByKind: [...new Set(touched.map((o) => o.kind))]
+          .map((kind) => `${kind}:${Math.round(maxLatency(touched.filter((o) => o.kind === kind)))}`)
+          .join(','),
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
       },
       verdict,

@@ -67,20 +67,29 @@ export const slowConsumers: Scenario = {
         }
         return lastCount;
       };
-      let resumed = false;
+      // The server's close lines, as it writes them (each names the client's port).
+      const closeLines = () =>
+        api.entry
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('WebSocket closed: its client reads too slowly'))
+          .map((line) => JSON.parse(line) as { code: number; reason: string; remotePort: number });
+      // A slow client reads again as soon as the server closed it: the close frame waits behind
+      // its backlog, and ws gives a peer 30 s to take it before cutting the socket.
+      const resumeClosed = () => {
+        const closedPorts = new Set(closeLines().map((l) => l.remotePort));
+        for (const s of slow) if (closedPorts.has(s.localPort)) s.resume();
+      };
       try {
         // In order: BullMQ sends each update as one script call on one connection.
-        for (let i = 1; i <= EVENTS; i += 100)
+        for (let i = 1; i <= EVENTS; i += 100) {
           await Promise.all(Array.from({ length: 100 }, (_, k) => bull.updateProgress((i + k) / EVENTS)));
+          resumeClosed();
+        }
         const deliveryDeadline = Date.now() + (short ? 120_000 : 300_000);
         while (fast.some((f) => f.count < EVENTS && f.errors.length === 0) && Date.now() < deliveryDeadline) {
-          await sleep(500);
-          // Once the server closed them all, the slow clients read again: the close frame waits
-          // behind their backlog, and ws gives a peer 30 s to take it before it cuts the socket.
-          if (!resumed && (await serverCloses()) >= slowCount) {
-            for (const s of slow) s.resume();
-            resumed = true;
-          }
+          await sleep(250);
+          resumeClosed();
         }
       } finally {
         clearInterval(sampler);
@@ -89,18 +98,12 @@ export const slowConsumers: Scenario = {
       for (const s of slow) s.resume();
       const closes = await Promise.all(slow.map((s) => Promise.race([s.closed, sleep(35_000).then(() => null)])));
       const closedByServer = await serverCloses();
-      // What the server said when it closed each (its warn line carries the code and reason).
-      const closeLines = api.entry
-        .stdout()
-        .split('\n')
-        .filter((line) => line.includes('WebSocket closed: its client reads too slowly'))
-        .map((line) => JSON.parse(line) as { code: number; reason: string });
       log(
         `${EVENTS} events to ${fastCount} fast subscribers in ${deliveredMs} ms; ${slowCount} slow sockets: ${closes.map((c) => (c ? c.code : 'open')).join(',')}`,
       );
 
       const complete = fast.filter((f) => f.count === EVENTS && f.outOfOrder === 0 && f.errors.length === 0).length;
-      const closedWithReason = closeLines.filter((l) => l.code === 4008 && l.reason.startsWith('slow consumer')).length;
+      const closedWithReason = closeLines().filter((l) => l.code === 4008 && l.reason.startsWith('slow consumer')).length;
       const seenByClient = closes.filter((c) => c?.code === 4008 && c.reason.startsWith('slow consumer')).length;
       verdict.require(
         complete === fastCount,
@@ -129,7 +132,7 @@ export const slowConsumers: Scenario = {
           deliveredMs,
           slowClosed: `${closedWithReason}/${slowCount}`,
           reasonSeenByClient: `${seenByClient}/${slowCount}`,
-          reason: closeLines[0]?.reason.replace(/\s+/g, '_') ?? 'none',
+          reason: closeLines()[0]?.reason.replace(/\s+/g, '_') ?? 'none',
           rss: `${mb(rssBefore)}→peak ${mb(rssPeak)}`,
         },
         verdict,

@@ -3,14 +3,10 @@ import type { Logger } from '../logger.js';
 import type { CacheEntry, CacheOutcome, CacheTier } from './cache.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { MemoryStore } from './memory-store.js';
+import { TOO_SLOW, withinHedge } from './hedge.js';
 import { MissedInvalidations } from './missed-invalidations.js';
 import { OutageClock, type RedisPart } from './outage-clock.js';
 import type { RedisStore } from './redis-store.js';
-
-/** How long a miss waits for L2 before computing the value itself (hedgedL2Read), and a write for its L2 invalidation. */
-const L2_HEDGE_MS = 50;
-/** hedgedL2Read's answer when L2 did not answer within L2_HEDGE_MS. */
-const SLOW = Symbol('redis slow');
 
 export interface FetchOptions {
   /** Field coordinate (Store.revenue) for per-field statistics. */
@@ -166,8 +162,8 @@ export class TieredCache {
     let redisSlow = false;
     if (!entry && this.l2 && this.mayAskRedis(options.request)) {
       const read = await this.hedgedL2Read(key, options.request);
-      redisSlow = read === SLOW;
-      entry = read === SLOW ? undefined : read;
+      redisSlow = read === TOO_SLOW;
+      entry = read === TOO_SLOW ? undefined : read;
       tier = 'L2';
       if (entry && this.predatesInvalidation(entry)) entry = undefined;
       if (entry) this.l1.set(key, (entry = this.capForOutage(entry)));
@@ -228,21 +224,14 @@ export class TieredCache {
   }
 
   /**
-   * An L2 read that stops waiting after L2_HEDGE_MS: a healthy Redis answers in well under
+   * An L2 read that stops waiting after REDIS_HEDGE_MS: a healthy Redis answers in well under
    * a millisecond, so a read still pending then means Redis is hung or drowning, and the
    * caller computes the value instead of waiting up to the command timeout (a frozen Redis
    * would otherwise add 250 ms to every miss). The read itself runs on: its outcome still
    * feeds the breaker (a timeout opens it for everyone), and a late answer is dropped.
    */
-  private async hedgedL2Read(key: string, request: object | undefined): Promise<CacheEntry | undefined | typeof SLOW> {
-    const read = this.l2!.get(key).finally(() => this.noteRedisOutcome(request));
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(() => resolve(SLOW), L2_HEDGE_MS)));
-    try {
-      return await Promise.race([read, slow]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private hedgedL2Read(key: string, request: object | undefined): Promise<CacheEntry | undefined | typeof TOO_SLOW> {
+    return withinHedge(this.l2!.get(key).finally(() => this.noteRedisOutcome(request)));
   }
 
   /** Polls L2 for another instance's value; gives up at the deadline, or at once when Redis fails. */
@@ -379,7 +368,7 @@ export class TieredCache {
     }
     // The L2 delete and the publish leave together on the one cache connection: Redis runs
     // them in that order (the entries are gone before any instance hears of it). The write
-    // waits for them at most L2_HEDGE_MS: a healthy Redis answers well within it, and a hung
+    // waits for them at most REDIS_HEDGE_MS: a healthy Redis answers well within it, and a hung
     // one must not hold the write for a command timeout. Either way the writer's next read
     // sees its write: its L1 is dropped above, and its next L2 read leaves on the same
     // connection after the delete, so Redis answers it only once the entries are gone. If the
@@ -392,15 +381,9 @@ export class TieredCache {
       else if (this.missed && !this.missed.isEmpty) void this.missed.replay();
       return deleted;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(() => resolve(SLOW), L2_HEDGE_MS)));
-    try {
-      const deleted = await Promise.race([settled, slow]);
-      // Entries Redis had under these tags (unknown when it was too slow to say: then only L1's).
-      if (deleted !== SLOW) for (const key of deleted ?? []) removed.add(key);
-    } finally {
-      clearTimeout(timer);
-    }
+    const deleted = await withinHedge(settled);
+    // Entries Redis had under these tags (unknown when it was too slow to say: then only L1's).
+    if (deleted !== TOO_SLOW) for (const key of deleted ?? []) removed.add(key);
     return removed.size;
   }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.js';
 import type { RoleName } from '../config.js';
 import type { Logger } from '../logger.js';
+import { TOO_SLOW, withinHedge } from '../cache/hedge.js';
 
 /** Refill-and-take of one token, atomically in Redis: [allowed (1|0), ms until a token is back]. */
 const TAKE_SCRIPT = `
@@ -44,15 +45,16 @@ export class RateLimiter {
     const rate = this.limits[principal.role];
     if (!rate) return { allowed: true, retryAfterMs: 0 };
     if (this.redis && this.redis.status === 'ready') {
-      try {
-        const [allowed, wait] = (await this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}rl:${principal.keyId}`, rate, Date.now())) as [
-          number,
-          number,
-        ];
-        return { allowed: allowed === 1, retryAfterMs: wait };
-      } catch (error) {
+      const shared = (
+        this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}rl:${principal.keyId}`, rate, Date.now()) as Promise<[number, number]>
+      ).catch((error: unknown) => {
         this.logger.debug({ err: error }, 'Redis rate limit failed; using the in-process bucket');
-      }
+        return null;
+      });
+      // A hung Redis must not hold every request for a command timeout: after the hedge the
+      // in-process bucket decides (the shared bucket may still count this request).
+      const answer = await withinHedge(shared);
+      if (answer !== TOO_SLOW && answer !== null) return { allowed: answer[0] === 1, retryAfterMs: answer[1] };
     }
     return this.takeLocally(principal.keyId, rate);
   }
