@@ -1,16 +1,9 @@
+import { dataOf, graphqlRequest } from '../test/helpers/graphql-client.js';
 import { FAULTS_ADMIN_KEY } from './stack.js';
 
 /** One GraphQL request with the harness's admin key, for probes beside the load (never part of its figures). */
 export async function adminGraphql<T>(url: string, query: string, variables: Record<string, unknown> = {}, timeoutMs = 5_000): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${FAULTS_ADMIN_KEY}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = (await response.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-  if (body.errors?.length) throw new Error(`GraphQL ${body.errors[0].extensions?.code}: ${body.errors[0].message}`);
-  return body.data as T;
+  return dataOf(await graphqlRequest<T>(url, query, { key: FAULTS_ADMIN_KEY, variables, signal: AbortSignal.timeout(timeoutMs) }));
 }
 
 /** GET /readyz: true on 200, false on any other answer or no answer. */

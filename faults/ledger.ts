@@ -57,7 +57,9 @@ export class WriteLedger {
     const storedByKey = new Map<string, string[]>();
     let halfWritten = 0;
     for (const row of orders.rows) {
-      storedByKey.set(row.key, [...(storedByKey.get(row.key) ?? []), row.id]);
+      const ids = storedByKey.get(row.key);
+      if (ids) ids.push(row.id);
+      else storedByKey.set(row.key, [row.id]);
       const lines = this.ordersSent.get(row.key);
       if (Number(row.quantity ?? 0) !== row.item_count || Number(row.rows) !== lines) halfWritten += 1;
     }

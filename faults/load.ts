@@ -234,5 +234,3 @@ export function summarize(outcomes: readonly RequestOutcome[]): LoadFigures {
   histogram.destroy();
   return figures;
 }
-
-export const isOk = (o: RequestOutcome) => o.outcome === OK;

@@ -38,11 +38,6 @@ export function unexpectedFailures(outcomes: readonly RequestOutcome[], allowed:
   return counts;
 }
 
-export const describeCounts = (counts: Record<string, number>) =>
-  Object.entries(counts)
-    .map(([code, n]) => `${code}×${n}`)
-    .join(', ');
-
 /** The unexpected failures with the first answer of each: a failed check's message. */
 export function describeUnexpected(load: RunningLoad, counts: Record<string, number>, api?: EntryProcess): string {
   return Object.entries(counts)

@@ -31,7 +31,9 @@ export function timelineLines(outcomes: readonly RequestOutcome[]): string[] {
   const buckets = new Map<number, RequestOutcome[]>();
   for (const o of outcomes) {
     const second = Math.floor(o.sentAt / 1000);
-    buckets.set(second, [...(buckets.get(second) ?? []), o]);
+    const bucket = buckets.get(second);
+    if (bucket) bucket.push(o);
+    else buckets.set(second, [o]);
   }
   return [...buckets.entries()]
     .sort((a, b) => a[0] - b[0])

@@ -60,6 +60,4 @@ export class Verdict {
   }
 }
 
-/** ms since the Unix epoch, for fault timestamps compared with RunningLoad.startedAt. */
-export const now = () => Date.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

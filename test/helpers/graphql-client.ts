@@ -15,7 +15,7 @@ export interface GraphqlResponse<T> {
 export async function graphqlRequest<T = Record<string, unknown>, V = Record<string, unknown>>(
   url: string,
   document: TypedDocumentNode<T, V> | DocumentNode | string,
-  options: { variables?: V; key?: string | null; headers?: Record<string, string> } = {},
+  options: { variables?: V; key?: string | null; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<GraphqlResponse<T>> {
   const query = typeof document === 'string' ? document : print(document);
   const response = await fetch(url, {
@@ -26,6 +26,7 @@ export async function graphqlRequest<T = Record<string, unknown>, V = Record<str
       ...options.headers,
     },
     body: JSON.stringify({ query, variables: options.variables ?? {} }),
+    signal: options.signal,
   });
   const text = await response.text();
   let body: GraphqlResponse<T>['body'];
