@@ -31,6 +31,8 @@ import { DatabaseProbe } from './db/database-probe.js';
 import { StopList } from './stop-list.js';
 import { createHttpServer } from './http/server.js';
 import { ASSETS_ROUTE, createLandingPage } from './http/landing-page.js';
+import { AssetRoutes } from './assets/asset-routes.js';
+import { DASHBOARD_ROUTE, DashboardPage } from './http/dashboard-page.js';
 import { CorsPolicy } from './http/cors.js';
 import { PersistedDocumentStore } from './http/persisted-document-store.js';
 import { TrustedDocuments } from './security/trusted-documents.js';
@@ -39,6 +41,8 @@ import { buildGraphqlSchema } from './schema/build-schema.js';
 import { attachGraphqlWs } from './http/graphql-ws.js';
 import { startJobs } from './jobs/job-runtime.js';
 import { instrumentApp } from './metrics/instrument-app.js';
+import { MetricsHistory } from './metrics/history/metrics-history.js';
+import { createAlerts } from './alerts/create-alerts.js';
 import { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { Services } from './services.js';
 
@@ -137,6 +141,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const fields = composeFieldResolvers(schema, { cache, schemaVersion, timings: config.METRICS_ENABLED ? metrics.resolvers : null });
     const instrumentation = instrumentApp(metrics, { config, logger, database });
     stops.push('metrics instrumentation', () => instrumentation.stop());
+    // API processes only (a worker answers no Metrics): 10 s snapshots, and the cluster view through the cache's Redis.
+    const metricsHistory =
+      options.role === 'worker'
+        ? undefined
+        : new MetricsHistory({
+            registry: metrics,
+            cache,
+            pool: database.pool,
+            redis: cacheRuntime.redis,
+            prefix: config.REDIS_PREFIX,
+            logger,
+            analyticFields: fields.cached.map((f) => f.coordinate),
+          });
+    if (metricsHistory) {
+      metricsHistory.start();
+      stops.push('metrics history', () => metricsHistory.close());
+    }
     const operations = new OperationCache(cache, schemaVersion);
     logger.debug({ cached: fields.cached.map((f) => f.coordinate), timed: fields.timed.length }, 'field resolvers composed');
     // Stopped after HTTP and WebSocket, before cache and database.
@@ -147,6 +168,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       runWorkers: options.role === 'worker' || config.WORKERS === 'inline',
     });
     stops.push('jobs (workers, queue events, producers)', () => jobs.close());
+    // Alert rules over the history (API processes only); evaluation starts once the workers run. Stopped before the jobs close.
+    const alertsRuntime = metricsHistory
+      ? createAlerts(config, {
+          redis: cacheRuntime.redis,
+          logger,
+          instance: metricsHistory.identity.id,
+          history: () => metricsHistory,
+          enqueueWebhook: (job) => jobs.queues.enqueue('sendAlertWebhook', job),
+        })
+      : null;
+    if (alertsRuntime) stops.push('alert evaluation', () => alertsRuntime.close());
     const services: Services = {
       config,
       logger,
@@ -155,6 +187,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       cache,
       rateLimiter: new RateLimiter(config.RATE_LIMITS, cacheRuntime.redis, config.REDIS_PREFIX, logger),
       metrics,
+      metricsHistory,
+      alerts: alertsRuntime?.alerts,
       queues: jobs.admin,
       jobs,
       ingest,
@@ -169,9 +203,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       logger.info({ backend: jobs.backend }, 'graphpulse worker is running');
       return handle(services, '', createdKey);
     }
+    // API only (workers serve no metrics). Stops before the queues close (stops run in reverse).
+    for (const [name, events] of jobs.queueEvents) metrics.jobOutcomes.follow(name, { queue: jobs.queues.queue(name), events }, logger);
+    stops.push('job outcome counting', async () => metrics.jobOutcomes.stop());
+    await alertsRuntime?.alerts.start();
     // LANDING_PAGE=graphiql: its bundle builds in the background while the rest starts (null otherwise).
-    const landingPage = createLandingPage(config.LANDING_PAGE, logger);
+    // One /assets/* route for every bundle we serve (GraphiQL, the dashboard).
+    const assets = new AssetRoutes(logger);
+    const landingPage = createLandingPage(config.LANDING_PAGE, logger, assets);
     if (landingPage) stops.push('GraphiQL page build', () => landingPage.close());
+    // GET /dashboard in every environment; its bundle is built on the first request for it.
+    const dashboard = new DashboardPage(logger, assets);
+    stops.push('dashboard page build', () => dashboard.close());
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const cors = new CorsPolicy(config.CORS_ORIGINS, logger);
     const httpServer: Server = createHttpServer(routes, logger, cors, config);
@@ -200,10 +243,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     routes['/graphql'] = instrumentation.timeRoute(
       graphqlHandler(apollo, services, hotPath, documentLimits, { documents: persistedDocuments, trusted: trustedDocuments }),
     );
-    if (landingPage) {
-      routes['/graphql'] = landingPage.route(routes['/graphql']);
-      routes[ASSETS_ROUTE] = landingPage.assets.handle;
-    }
+    if (landingPage) routes['/graphql'] = landingPage.route(routes['/graphql']);
+    routes[ASSETS_ROUTE] = assets.handle;
+    routes[DASHBOARD_ROUTE] = dashboard.route;
     routes['/metrics'] = instrumentation.metricsRoute(services);
     routes['/healthz'] = healthz;
     const probe = new DatabaseProbe(postgres.connectionString, logger);

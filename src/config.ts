@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_ALERT_RULES, parseAlertRules } from './alerts/alert-rules.js';
 import { JOB_KIND_NAMES, QUEUE_NAMES } from './jobs/job-names.js';
 import { DEVELOPMENT_ORIGINS, parseOriginList, type OriginPattern } from './origin-patterns.js';
 
@@ -69,6 +70,16 @@ function isOneOf<Name extends string>(names: readonly Name[], name: string): nam
 
 /** A 5- or 6-field cron pattern, or `off`; BullMQ's parser checks the fields when the schedule is saved. */
 const cron = z.string().regex(/^(off|\S+( \S+){4,5})$/, 'expected a cron pattern such as "0 * * * *", or off');
+
+/** ALERT_RULES: a JSON array of rules (src/alerts/alert-rules.ts); every problem is named. */
+const alertRules = z.string().transform((text, ctx) => {
+  const parsed = parseAlertRules(text);
+  if ('problems' in parsed) {
+    for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  return Object.freeze(parsed.rules);
+});
 
 /** A comma list of origin patterns (see src/origin-patterns.ts); every bad one is named. */
 const originList = z.string().transform((text, ctx) => {
@@ -146,8 +157,8 @@ const envSchema = z
     METRICS_PUBLIC: bool.default(false),
     /** Feed the metrics registry (resolver timing, SQL, HTTP); false only to measure its overhead (bench). */
     METRICS_ENABLED: bool.default(true),
-    /** Statements at least this slow (ms) are listed in Metrics.database.slowQueries and logged as warnings. */
-    SLOW_QUERY_MS: positiveInt.default(200),
+    /** Statements at least this slow (ms) are listed in Metrics.database.slowQueries and logged as warnings; 0: all (tests). */
+    SLOW_QUERY_MS: z.coerce.number().int().min(0).default(200),
     /**
      * How operations execute: `jit` compiles each validated document once (graphql-jit) and
      * falls back to graphql-js for a document it cannot compile; `graphql-js` always
@@ -241,6 +252,16 @@ const envSchema = z
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
     /** `npm run worker` in embedded mode: how long it waits for an API process on the same DATA_DIR (then exit 2). */
     WORKER_ATTACH_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
+    /** Alert rules, JSON `[{ "name", "metric", "op", "threshold", "for" }]` (docs/api.md); default: the seven of DEFAULT_ALERT_RULES. */
+    ALERT_RULES: alertRules.default(DEFAULT_ALERT_RULES),
+    /** Where each alert transition to FIRING or RESOLVED is POSTed as JSON (through a job, with retries); unset: none. */
+    ALERT_WEBHOOK_URL: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'expected an http:// or https:// URL')
+      .optional(),
+    /** How often alert rules are evaluated over the metrics history, ms. Default 10 s (one history step). */
+    ALERT_EVALUATION_MS: positiveInt.min(50).max(600_000).default(10_000),
     /** Postgres schema of BullMQ's own tables when REDIS_URL is unset. */
     JOB_PG_SCHEMA: z
       .string()

@@ -1,3 +1,4 @@
+import type { AlertService } from './alerts/alert-service.js';
 import type { PrincipalCache } from './auth/principal-cache.js';
 import type { TieredCache } from './cache/tiered-cache.js';
 import type { RateLimiter } from './security/rate-limiter.js';
@@ -6,6 +7,7 @@ import type { StoreDirectory } from './ingest/store-directory.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
+import type { MetricsHistory } from './metrics/history/metrics-history.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { QueueCountsSource } from './metrics/queue-counts.js';
 import type { Jobs } from './jobs/jobs.js';
@@ -24,6 +26,10 @@ export interface Services {
   readonly rateLimiter: RateLimiter;
   /** The one metrics registry (GraphQL Metrics and /metrics); optional so processes without the API (workers) need none. */
   readonly metrics?: MetricsRegistry;
+  /** Metric history (10 s snapshots, 1 h) and the cluster view through Redis; absent in processes without the API (workers). */
+  readonly metricsHistory?: MetricsHistory;
+  /** Alert rules evaluated over the history (Metrics.alerts, alertEvents, webhook); absent in processes without the API (workers). */
+  readonly alerts?: AlertService;
   /** Queue counts for Metrics.queues and /metrics, provided by the jobs part. */
   readonly queues: QueueCountsSource;
   /** Background jobs (src/jobs): producers, admin, job events. */

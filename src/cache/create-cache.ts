@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createFastRedis } from '../redis.js';
+import { CacheGeneration } from './cache-generation.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
@@ -32,6 +33,8 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
   });
   const l2 = new RedisStore(redis, config.REDIS_PREFIX, logger);
   const bus = new InvalidationBus(redis, subscriber, `${config.REDIS_PREFIX}bus`, logger, l2);
+  // Before anything waits on Redis: it reads the generation itself whenever Redis becomes usable.
+  const generation = new CacheGeneration({ redis, store: l2, key: `${config.REDIS_PREFIX}generation`, bus }, logger);
   // Start never waits on a dead Redis: the subscription completes in the background once it connects.
   const started = bus.start().then(
     () => true,
@@ -50,7 +53,9 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
     logger.warn('Redis pub/sub not subscribed yet; invalidations from other instances arrive once it connects');
   }
   if (!(await Promise.race([l2Usable, timer]))) logger.warn('Redis cache not reachable yet: L1 only until it answers');
-  const cache = new TieredCache(l1, l2, bus, logger, { outageTtlMs: config.CACHE_OUTAGE_TTL_MS });
+  // The first requests use the cluster's generation (or, if Redis does not answer, L1 only until it does).
+  else await generation.read();
+  const cache = new TieredCache(l1, l2, bus, logger, { outageTtlMs: config.CACHE_OUTAGE_TTL_MS, generation });
   return {
     cache,
     bus,

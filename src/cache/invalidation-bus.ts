@@ -5,9 +5,12 @@ import type { RedisCommandGate } from './redis-store.js';
 
 /**
  * `everything`: drop all of L1, sent when an instance missed more invalidations during a
- * Redis outage than it could remember (src/cache/pending-invalidations.ts).
+ * Redis outage than it could remember (src/cache/missed-invalidations.ts).
+ * `generation`: invalidateCache(all: true) bumped the cache generation to this number:
+ * drop all of L1 and use it (src/cache/cache-generation.ts).
  */
-export type BusMessage = { kind: 'tags'; tags: string[] } | { kind: 'everything' } | { kind: 'keys-revoked' };
+export type BusMessage =
+  { kind: 'tags'; tags: string[] } | { kind: 'everything' } | { kind: 'generation'; generation: number } | { kind: 'keys-revoked' };
 
 /**
  * Cross-instance messages over Redis pub/sub: cache tags to drop from L1, API keys

@@ -247,6 +247,14 @@ export class RedisStore implements CacheStore, RedisCommandGate {
     return true;
   }
 
+  /**
+   * INFO's default sections (server, clients, memory, stats, keyspace…) as Redis prints them,
+   * or null when Redis is not reached: one command through the breaker, as the cache's own.
+   */
+  serverInfo(): Promise<string | null> {
+    return this.attempt('info', () => this.redis.info(), null);
+  }
+
   /** A short cross-instance lock so one instance computes a missing key while the others wait for it. */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean | null> {
     return this.attempt('lock', async () => (await this.redis.set(this.prefix + 'l:' + key, token, 'PX', ttlMs, 'NX')) === 'OK', null);

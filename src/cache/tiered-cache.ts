@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { CacheEntry, CacheOutcome, CacheTier } from './cache.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { MemoryStore } from './memory-store.js';
+import { CacheGeneration, keyInGeneration, keyWithoutGeneration } from './cache-generation.js';
 import { TOO_SLOW, withinHedge } from './hedge.js';
 import { MissedInvalidations } from './missed-invalidations.js';
 import { OutageClock, type RedisPart } from './outage-clock.js';
@@ -26,6 +27,8 @@ export interface FetchOptions {
 export interface TieredCacheOptions {
   /** CACHE_OUTAGE_TTL_MS: the longest an entry is served while this instance may miss invalidations (default 5000). */
   outageTtlMs?: number;
+  /** The cache generation (createCache keeps it in Redis); default: in memory, starting at 0. */
+  generation?: CacheGeneration;
 }
 
 export interface FieldStats {
@@ -89,6 +92,7 @@ export class TieredCache {
   private readonly missed: MissedInvalidations | null;
   /** Requests that saw Redis fail (their cache records): they do not ask it again. */
   private readonly requestsRedisFailed = new WeakSet<object>();
+  private readonly generation: CacheGeneration;
 
   constructor(
     readonly l1: MemoryStore,
@@ -100,7 +104,10 @@ export class TieredCache {
     bus?.onMessage((message) => {
       if (message.kind === 'tags') this.dropLocally(message.tags);
       else if (message.kind === 'everything') this.dropEverythingLocally();
+      else if (message.kind === 'generation') this.generation.adopt(message.generation);
     });
+    this.generation = options.generation ?? new CacheGeneration(null, logger);
+    this.generation.onChange(() => this.dropEverythingLocally());
     this.missed = l2 ? new MissedInvalidations(l2, bus, logger) : null;
     // Outages are tracked with both connections; without the bus (some tests) L2 alone is used as before.
     const outageTtlMs = options.outageTtlMs ?? DEFAULT_OUTAGE_TTL_MS;
@@ -128,7 +135,7 @@ export class TieredCache {
 
   /** May this request ask Redis now? Not while the breaker is open, nor after Redis failed it once. */
   private mayAskRedis(request: object | undefined): boolean {
-    return this.l2 !== null && !this.l2.breaker.isOpen && !(request && this.requestsRedisFailed.has(request));
+    return this.l2 !== null && !this.l2.breaker.isOpen && this.generation.known && !(request && this.requestsRedisFailed.has(request));
   }
 
   /** After a Redis call of a request: if the breaker is open now, the request is done with Redis. */
@@ -202,7 +209,8 @@ export class TieredCache {
     const token = randomUUID();
     // The lock is awaited (one round trip): it decides whether to wait for another instance's
     // value. Not when Redis was just too slow to read: the lock would wait as long.
-    const locked = this.l2 && !redisSlow && this.mayAskRedis(options.request) ? await this.l2.tryLock(key, token, LOCK_TTL_MS) : null;
+    const lockKey = this.l2Key(key);
+    const locked = this.l2 && !redisSlow && this.mayAskRedis(options.request) ? await this.l2.tryLock(lockKey, token, LOCK_TTL_MS) : null;
     this.noteRedisOutcome(options.request);
     try {
       if (locked === false && this.l2) {
@@ -219,7 +227,7 @@ export class TieredCache {
       const entry = this.store(key, options, value, started);
       return { value, outcome: outcomeOf(entry, 'MISS', Date.now()) };
     } finally {
-      if (locked) void this.l2?.unlock(key, token);
+      if (locked) void this.l2?.unlock(lockKey, token);
     }
   }
 
@@ -231,7 +239,7 @@ export class TieredCache {
    * feeds the breaker (a timeout opens it for everyone), and a late answer is dropped.
    */
   private hedgedL2Read(key: string, request: object | undefined): Promise<CacheEntry | undefined | typeof TOO_SLOW> {
-    return withinHedge(this.l2!.get(key).finally(() => this.noteRedisOutcome(request)));
+    return withinHedge(this.l2!.get(this.l2Key(key)).finally(() => this.noteRedisOutcome(request)));
   }
 
   /** Polls L2 for another instance's value; gives up at the deadline, or at once when Redis fails. */
@@ -239,7 +247,7 @@ export class TieredCache {
     const deadline = Date.now() + LOCK_WAIT_MS;
     while (Date.now() < deadline && this.mayAskRedis(request)) {
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      const entry = await this.l2?.get(key);
+      const entry = await this.l2?.get(this.l2Key(key));
       this.noteRedisOutcome(request);
       if (entry && entry.freshUntil > Date.now() && !this.predatesInvalidation(entry)) return entry;
     }
@@ -264,7 +272,7 @@ export class TieredCache {
     if (this.wasInvalidatedSince(tags, startedAt)) return { ...entry, stored: false };
     this.l1.set(key, entry);
     // Not awaited (RedisStore.set never rejects): an L2 write never adds to a request's latency.
-    void this.l2?.set(key, entry);
+    this.writeL2(key, entry);
     return { ...entry, stored: true };
   }
 
@@ -285,8 +293,8 @@ export class TieredCache {
     const now = Date.now();
     const local = this.readL1(key, now);
     if (local && local.staleUntil > now) return { entry: local, tier: 'L1' };
-    if (!this.l2 || this.l2.breaker.isOpen) return undefined;
-    const remote = await this.l2.get(key);
+    if (!this.l2 || this.l2.breaker.isOpen || !this.generation.known) return undefined;
+    const remote = await this.l2.get(this.l2Key(key));
     if (!remote || remote.staleUntil <= now || this.predatesInvalidation(remote)) return undefined;
     const entry = this.capForOutage(remote);
     this.l1.set(key, entry);
@@ -305,7 +313,7 @@ export class TieredCache {
     });
     this.l1.set(key, entry);
     // Not awaited, as in store().
-    void this.l2?.set(key, entry);
+    this.writeL2(key, entry);
     return true;
   }
 
@@ -346,9 +354,42 @@ export class TieredCache {
     return this.l1.invalidate(tags);
   }
 
-  private dropEverythingLocally(): void {
+  /** Returns the entries L1 held. */
+  private dropEverythingLocally(): number {
+    const dropped = this.l1.size;
     this.everythingInvalidatedAt = Date.now();
     this.l1.clear();
+    return dropped;
+  }
+
+  /** L1 keys carry no generation (L1 is dropped whenever it changes); L2 keys do. */
+  private l2Key(key: string): string {
+    return keyInGeneration(this.generation.current, key);
+  }
+
+  /** Only while the generation is the cluster's: an entry written under a stale one would be lost, or worse, found. */
+  private writeL2(key: string, entry: CacheEntry): void {
+    if (this.generation.known) void this.l2?.set(this.l2Key(key), entry);
+  }
+
+  /** The cache generation (Metrics.cache.generation). */
+  get currentGeneration(): number {
+    return this.generation.current;
+  }
+
+  /**
+   * invalidateCache(all: true): the next generation (O(1): L2 entries of older ones are
+   * never read again and expire by TTL), all of L1 dropped here and, over pub/sub, on every
+   * instance. The entries dropped from this L1, or null when Redis could not be reached
+   * (nothing changed: a bump other instances cannot learn of would split the cluster).
+   */
+  async clearAll(): Promise<{ dropped: number; generation: number } | null> {
+    const generation = await this.generation.bump();
+    if (generation === null) return null;
+    const dropped = this.dropEverythingLocally();
+    // bus.send logs a failure; instances that miss the message read the generation when their Redis connection comes back.
+    if (this.bus) await this.bus.send({ kind: 'generation', generation });
+    return { dropped, generation };
   }
 
   /**
@@ -383,7 +424,7 @@ export class TieredCache {
     });
     const deleted = await withinHedge(settled);
     // Entries Redis had under these tags (unknown when it was too slow to say: then only L1's).
-    if (deleted !== TOO_SLOW) for (const key of deleted ?? []) removed.add(key);
+    if (deleted !== TOO_SLOW) for (const key of deleted ?? []) removed.add(keyWithoutGeneration(key));
     return removed.size;
   }
 

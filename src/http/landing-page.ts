@@ -30,9 +30,10 @@ export class GraphiqlLandingPage {
 
   constructor(
     private readonly logger: Logger,
-    options: { cacheRoot?: string } = {},
+    options: { cacheRoot?: string; assets?: AssetRoutes } = {},
   ) {
-    this.assets = new AssetRoutes(logger);
+    // Shared with the dashboard when given: one /assets/* route serves every bundle.
+    this.assets = options.assets ?? new AssetRoutes(logger);
     this.page = this.build(options.cacheRoot);
     this.page.catch((error: unknown) => {
       if (this.abort.signal.aborted) return;
@@ -81,6 +82,6 @@ export class GraphiqlLandingPage {
 }
 
 /** The page our HTTP layer serves itself, or null when Apollo's (sandbox) or none (off) is configured. */
-export function createLandingPage(choice: LandingPage, logger: Logger): GraphiqlLandingPage | null {
-  return choice === 'graphiql' ? new GraphiqlLandingPage(logger) : null;
+export function createLandingPage(choice: LandingPage, logger: Logger, assets?: AssetRoutes): GraphiqlLandingPage | null {
+  return choice === 'graphiql' ? new GraphiqlLandingPage(logger, { assets }) : null;
 }

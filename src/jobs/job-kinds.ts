@@ -5,6 +5,7 @@
  */
 
 import { QUEUE_NAMES, type JobKind, type QueueName } from './job-names.js';
+import type { AlertWebhookJob } from '../alerts/alert-webhook.js';
 
 export { QUEUE_NAMES, type JobKind, type QueueName } from './job-names.js';
 
@@ -30,6 +31,8 @@ export interface JobDataByKind extends Record<JobKind, unknown> {
   cleanupEvents: Record<string, never>;
   /** A no-op (health checks, benchmarks, tests): sleeps `sleepMs`, fails while attempt <= failAttempts. */
   probe: { sleepMs?: number; failAttempts?: number };
+  /** One alert transition POSTed to ALERT_WEBHOOK_URL (src/alerts/alert-webhook.ts). */
+  sendAlertWebhook: AlertWebhookJob;
 }
 
 export type JobData = JobDataByKind[JobKind];
@@ -47,6 +50,8 @@ export const KIND_POLICIES: Readonly<Record<JobKind, KindPolicy>> = {
   warmCache: { queue: 'maintenance', attempts: 2, backoffMs: 10_000 },
   cleanupEvents: { queue: 'maintenance', attempts: 5, backoffMs: 60_000 },
   probe: { queue: 'maintenance', attempts: 3, backoffMs: 1_000 },
+  // 1, 2, 4, 8 s: a receiver that is restarting gets about 15 s before the notification is given up.
+  sendAlertWebhook: { queue: 'maintenance', attempts: 5, backoffMs: 1_000 },
 };
 
 export const JOB_KINDS = Object.keys(KIND_POLICIES) as JobKind[];

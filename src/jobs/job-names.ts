@@ -4,7 +4,7 @@
  * runtime; src/jobs/job-kinds.ts gives each kind its data, queue and retry policy.
  */
 
-export const JOB_KIND_NAMES = ['generateReport', 'refreshAggregates', 'warmCache', 'cleanupEvents', 'probe'] as const;
+export const JOB_KIND_NAMES = ['generateReport', 'refreshAggregates', 'warmCache', 'cleanupEvents', 'probe', 'sendAlertWebhook'] as const;
 export type JobKind = (typeof JOB_KIND_NAMES)[number];
 
 export const QUEUE_NAMES = ['reports', 'maintenance'] as const;

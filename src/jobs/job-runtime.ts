@@ -84,5 +84,6 @@ export async function startJobs({ config, logger, postgresUrl, runWorkers }: Job
     }
     logger.info({ backend: backend.kind, workers: runWorkers }, 'jobs started');
   };
-  return { backend: backend.kind, queues, admin: new JobAdmin(queues), events: hub, workers: runWorkers, startWorkers, close };
+  const queueEvents = new Map([...channels].map(([name, channel]) => [name, channel.events]));
+  return { backend: backend.kind, queues, admin: new JobAdmin(queues), events: hub, queueEvents, workers: runWorkers, startWorkers, close };
 }

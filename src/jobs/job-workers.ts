@@ -7,6 +7,7 @@ import { QUEUE_NAMES, isJobKind, type JobData, type JobKind, type QueueName } fr
 import { cleanupEventsJob } from './processors/cleanup-events.job.js';
 import { generateReportJob } from './processors/generate-report.job.js';
 import { probeJob } from './processors/probe.job.js';
+import { sendAlertWebhookJob } from './processors/send-alert-webhook.job.js';
 import { refreshAggregatesJob } from './processors/refresh-aggregates.job.js';
 import { warmCacheJob } from './processors/warm-cache.job.js';
 import { closeBounded } from './close-bounded.js';
@@ -17,6 +18,7 @@ const PROCESSORS: { [K in JobKind]: KindProcessor<K> } = {
   warmCache: warmCacheJob,
   cleanupEvents: cleanupEventsJob,
   probe: probeJob,
+  sendAlertWebhook: sendAlertWebhookJob,
 };
 
 export interface WorkerSettings {

@@ -1,5 +1,7 @@
 import type { JobAdmin } from './job-admin.js';
+import type { AnyQueueEvents } from './job-backend.js';
 import type { JobEventHub } from './job-event-hub.js';
+import type { QueueName } from './job-kinds.js';
 import type { JobQueues } from './job-queues.js';
 
 /**
@@ -12,6 +14,8 @@ export interface Jobs {
   readonly queues: JobQueues;
   readonly admin: JobAdmin;
   readonly events: JobEventHub;
+  /** This process's BullMQ QueueEvents per queue (what `events` fans out; metrics count job outcomes from them). */
+  readonly queueEvents: ReadonlyMap<QueueName, AnyQueueEvents>;
   /** Whether this process runs workers (WORKERS=inline, or the worker process). */
   readonly workers: boolean;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { IntervalLatency } from './history/interval-latency.js';
 import { LatencyHistogram, type LatencySummaryData } from './latency-histogram.js';
 
 export interface HttpSnapshot {
@@ -20,6 +21,8 @@ export class HttpRecorder {
   private wsSlowConsumerCloses = 0;
   private readonly statuses = new Map<number, number>();
   readonly latency = new LatencyHistogram();
+  /** This sampling interval's latencies, taken by the history sampler (metrics/history); resetMetrics leaves it alone. */
+  readonly interval = new IntervalLatency();
 
   /** A request ended: called once per request by the route wrapper. */
   request(status: number, durationMs: number): void {
@@ -27,6 +30,7 @@ export class HttpRecorder {
     if (status >= 400) this.errors += 1;
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     this.latency.record(durationMs);
+    this.interval.record(durationMs);
   }
 
   /** Apollo answered with GraphQL errors under a status < 400 (a field error): the status alone does not say so. */

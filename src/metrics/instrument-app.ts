@@ -3,6 +3,7 @@ import type { RequestContext } from '../context.js';
 import type { RouteHandler } from '../http/server.js';
 import type { Services } from '../services.js';
 import { apolloMetricsPlugin } from './apollo-metrics.plugin.js';
+import { EventLoopLagSampler } from './event-loop-lag-sampler.js';
 import { timeRoute } from './http-timing.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import { metricsRoute } from './metrics-route.js';
@@ -30,12 +31,14 @@ export interface Instrumentation {
  */
 export function instrumentApp(metrics: MetricsRegistry, parts: Pick<Services, 'config' | 'logger' | 'database'>): Instrumentation {
   const enabled = parts.config.METRICS_ENABLED;
-  const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: parts.logger });
+  const eventLoopLag = new EventLoopLagSampler();
+  const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: parts.logger, eventLoopLag: eventLoopLag.lag });
   const route = (services: Services) => metricsRoute(prometheus, services);
   if (!enabled) return { plugins: [], timeRoute: (handler) => handler, metricsRoute: route, stop: async () => {} };
 
   const unobserve = parts.database.observe(metrics.database.observe);
   metrics.process.start();
+  eventLoopLag.start();
   return {
     plugins: [apolloMetricsPlugin(metrics.http)],
     timeRoute: (handler) => timeRoute(handler, metrics.http),
@@ -43,6 +46,7 @@ export function instrumentApp(metrics: MetricsRegistry, parts: Pick<Services, 'c
     metricsRoute: route,
     stop: async () => {
       metrics.process.stop();
+      eventLoopLag.stop();
       unobserve();
     },
   };

@@ -6,7 +6,8 @@ import { CacheReader } from './cache-reader.js';
 import { DatabaseRecorder } from './database-recorder.js';
 import { HttpRecorder } from './http-recorder.js';
 import { ProcessMonitor } from './process-monitor.js';
-import type { QueueCounts, QueueCountsSource } from './queue-counts.js';
+import { JobOutcomes } from './job-outcomes.js';
+import { withOutcomes, type QueueCountsSource, type QueueMetricsData } from './queue-counts.js';
 import { ResolverRecorder } from './resolver-recorder.js';
 
 export interface MetricsRegistryOptions {
@@ -37,6 +38,8 @@ export class MetricsRegistry {
   readonly database: DatabaseRecorder;
   readonly cache: CacheReader;
   readonly process = new ProcessMonitor();
+  /** Jobs finished per queue, from this process's QueueEvents (app.ts connects them). */
+  readonly jobOutcomes = new JobOutcomes();
   private readonly queueSource: () => QueueCountsSource | undefined;
   private readonly executionStats: ExecutionStats | null;
 
@@ -63,10 +66,11 @@ export class MetricsRegistry {
     };
   }
 
-  /** Counts per queue; [] when no queue source is wired. */
-  async queues(): Promise<QueueCounts[]> {
+  /** Counts per queue with the jobs finished in the window; [] when no queue source is wired. */
+  async queues(): Promise<QueueMetricsData[]> {
     const source = this.queueSource();
-    return source ? source.counts() : [];
+    if (!source) return [];
+    return (await source.counts()).map((counts) => withOutcomes(counts, this.jobOutcomes.inWindow(counts.name), this.since));
   }
 
   /** Clears every number (resetMetrics) and starts a new counting window. */
@@ -77,5 +81,6 @@ export class MetricsRegistry {
     this.database.reset();
     this.cache.reset();
     this.process.reset();
+    this.jobOutcomes.resetWindow();
   }
 }

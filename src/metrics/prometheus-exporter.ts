@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { histogramSamples } from './histogram-samples.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import { QUEUE_STATES } from './queue-counts.js';
 import { registerSnapshotMetric as add, summarySamples, type Sample } from './snapshot-metric.js';
@@ -11,7 +13,10 @@ import { registerSnapshotMetric as add, summarySamples, type Sample } from './sn
  * never argument values or SQL. Counters restart from 0 after resetMetrics, which
  * Prometheus treats like a process restart.
  */
-export function createPrometheusRegistry(metrics: MetricsRegistry, options: { processDefaults: boolean; logger: Logger }): Registry {
+export function createPrometheusRegistry(
+  metrics: MetricsRegistry,
+  options: { processDefaults: boolean; logger: Logger; eventLoopLag: LatencyHistogram },
+): Registry {
   const registry = new Registry();
   // Node's standard process_* / nodejs_* series (CPU, fds, GC, heap spaces) besides ours.
   if (options.processDefaults) collectDefaultMetrics({ register: registry });
@@ -48,10 +53,30 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
   });
 
   add(registry, {
+    name: 'graphpulse_http_request_latency_seconds',
+    help: 'GraphQL HTTP request duration as buckets (the HDR histogram of graphpulse_http_request_duration_seconds)',
+    type: 'histogram',
+    read: () => histogramSamples(metrics.http.latency),
+  });
+
+  add(registry, {
     name: 'graphpulse_resolver_duration_seconds',
     help: 'Duration of resolvers that do work, by field coordinate',
     type: 'summary',
     read: () => metrics.resolvers.rows('COUNT_DESC').flatMap((r) => summarySamples(r.latency, { field: r.field })),
+  });
+  add(registry, {
+    name: 'graphpulse_resolver_latency_seconds',
+    help: 'Resolver duration as buckets by field coordinate; analytic="true" for @cached fields',
+    type: 'histogram',
+    read: () => {
+      // @cached fields: marked for the history's analytics latency, and read from the cache before their resolver
+      // ends (so listed by then); either says so, whether or not the history runs.
+      const cached = new Set(metrics.cache.fields().map((f) => f.field));
+      return [...metrics.resolvers.timings()]
+        .filter((t) => t.count > 0)
+        .flatMap((t) => histogramSamples(t.latency, { field: t.field, analytic: String(t.interval !== null || cached.has(t.field)) }));
+    },
   });
   add(registry, {
     name: 'graphpulse_resolver_errors_total',
@@ -186,6 +211,21 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
     },
   });
 
+  const outcomes = (pick: 'completed' | 'failed') => (): Sample[] =>
+    [...metrics.jobOutcomes.totals()].map(([queue, counts]) => ({ labels: { queue }, value: counts[pick] }));
+  add(registry, {
+    name: 'graphpulse_jobs_completed_total',
+    help: 'Jobs completed per queue since start (queue-wide, from QueueEvents; every instance counts the same jobs)',
+    type: 'counter',
+    read: outcomes('completed'),
+  });
+  add(registry, {
+    name: 'graphpulse_jobs_failed_total',
+    help: 'Jobs failed for good (no attempt left) per queue since start (queue-wide, from QueueEvents)',
+    type: 'counter',
+    read: outcomes('failed'),
+  });
+
   add(registry, {
     name: 'graphpulse_process_resident_memory_bytes',
     help: 'Resident set size',
@@ -203,6 +243,12 @@ export function createPrometheusRegistry(metrics: MetricsRegistry, options: { pr
     help: '99th percentile event-loop lag since start or reset',
     type: 'gauge',
     read: () => [{ value: metrics.process.snapshot().eventLoopLagP99Ms / 1000 }],
+  });
+  add(registry, {
+    name: 'graphpulse_event_loop_lag_seconds',
+    help: 'Event-loop delay of each 10 ms tick past its due time, as buckets (since start; take quantiles over a rate window)',
+    type: 'histogram',
+    read: () => histogramSamples(options.eventLoopLag),
   });
   return registry;
 }

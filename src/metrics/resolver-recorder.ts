@@ -1,3 +1,4 @@
+import type { IntervalLatency } from './history/interval-latency.js';
 import { LatencyHistogram, type LatencySummaryData } from './latency-histogram.js';
 
 /** One timed field coordinate; the timing wrapper holds it directly (no lookup per call). */
@@ -5,6 +6,8 @@ export class FieldTimings {
   count = 0;
   errors = 0;
   readonly latency = new LatencyHistogram();
+  /** Set for analytic (@cached) fields: their calls also feed the history's interval histogram. */
+  interval: IntervalLatency | null = null;
 
   constructor(readonly field: string) {}
 
@@ -12,6 +15,7 @@ export class FieldTimings {
     this.count += 1;
     if (failed) this.errors += 1;
     this.latency.record(durationMs);
+    this.interval?.record(durationMs);
   }
 
   reset(): void {
@@ -30,7 +34,7 @@ export interface ResolverRow {
   latency: LatencySummaryData;
 }
 
-const KEYS: Record<ResolverOrderName, (row: ResolverRow) => number> = {
+export const RESOLVER_ORDER_KEYS: Record<ResolverOrderName, (row: ResolverRow) => number> = {
   P95_DESC: (r) => r.latency.p95Ms,
   P99_DESC: (r) => r.latency.p99Ms,
   MEAN_DESC: (r) => r.latency.meanMs,
@@ -52,13 +56,23 @@ export class ResolverRecorder {
 
   /** Fields called since the last reset, best first by `orderBy` (ties by name, so the order is stable). */
   rows(orderBy: ResolverOrderName = 'P95_DESC', top = Number.POSITIVE_INFINITY): ResolverRow[] {
-    const key = KEYS[orderBy];
+    const key = RESOLVER_ORDER_KEYS[orderBy];
     const rows: ResolverRow[] = [];
     for (const t of this.fields.values()) {
       if (t.count > 0) rows.push({ field: t.field, count: t.count, errors: t.errors, latency: t.latency.summary() });
     }
     rows.sort((a, b) => key(b) - key(a) || a.field.localeCompare(b.field));
     return rows.slice(0, top);
+  }
+
+  /** Every timed field with its since-start histogram, for the cluster view (metrics/history). */
+  timings(): Iterable<FieldTimings> {
+    return this.fields.values();
+  }
+
+  /** Records the calls of these coordinates (the @cached fields) into `interval` too: the history's analytics latency. */
+  markAnalytic(coordinates: Iterable<string>, interval: IntervalLatency): void {
+    for (const coordinate of coordinates) this.field(coordinate).interval = interval;
   }
 
   reset(): void {

@@ -4,14 +4,14 @@ import type { LatencySummaryData } from './latency-histogram.js';
 export interface Sample {
   labels?: Record<string, string | number>;
   value: number;
-  /** Appended to the metric name (`_sum`, `_count` of a summary). */
+  /** Appended to the metric name (`_sum`, `_count` of a summary; `_bucket` of a histogram). */
   suffix?: string;
 }
 
 export interface SnapshotMetricOptions {
   name: string;
   help: string;
-  type: 'counter' | 'gauge' | 'summary';
+  type: 'counter' | 'gauge' | 'summary' | 'histogram';
   /** Called at every scrape: the values come from MetricsRegistry, never from a second count. */
   read: () => Sample[] | Promise<Sample[]>;
 }

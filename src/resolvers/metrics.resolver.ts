@@ -1,6 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../context.js';
 import { ServiceUnavailableError } from '../errors.js';
+import { mergeCache, mergeDatabase, mergeHttp, mergeProcess, mergeResolvers } from '../metrics/history/cluster-merge.js';
+import type { HistoryPoint } from '../metrics/history/history-points.js';
+import { MetricsHistory, type ClusterStates, type InstanceSummary } from '../metrics/history/metrics-history.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { PageSizeArg } from '../schema/arguments.js';
 import { ADMINS } from '../schema/auth-checker.js';
@@ -9,9 +12,12 @@ import { CacheMetrics } from '../schema/types/metrics-cache.type.js';
 import { DatabaseMetrics, SlowQuery } from '../schema/types/metrics-database.type.js';
 import { ExecutionMetrics } from '../schema/types/metrics-execution.type.js';
 import { HttpMetrics } from '../schema/types/metrics-http.type.js';
+import { MetricsInstance } from '../schema/types/metrics-instance.type.js';
+import { MetricsPoint } from '../schema/types/metrics-point.type.js';
 import { ProcessMetrics } from '../schema/types/metrics-process.type.js';
 import { QueueMetrics } from '../schema/types/metrics-queue.type.js';
 import { ResolverMetrics, ResolverOrder } from '../schema/types/metrics-resolver.type.js';
+import { MetricsScope } from '../schema/types/metrics-scope.type.js';
 import { Metrics } from '../schema/types/metrics.type.js';
 
 function registryOf(ctx: RequestContext): MetricsRegistry {
@@ -20,16 +26,38 @@ function registryOf(ctx: RequestContext): MetricsRegistry {
   return metrics;
 }
 
+function historyOf(ctx: RequestContext): MetricsHistory {
+  const history = ctx.services.metricsHistory;
+  if (!history) throw new ServiceUnavailableError('Metric history is not kept by this process');
+  return history;
+}
+
+/**
+ * The states a CLUSTER section merges, read from Redis once per Metrics object; null for
+ * INSTANCE (and in a process without history), whose sections read the registry as before.
+ */
+function clusterOf(metrics: Metrics, ctx: RequestContext): Promise<ClusterStates> | null {
+  const history = ctx.services.metricsHistory;
+  if (metrics.scope !== MetricsScope.CLUSTER || !history) return null;
+  metrics.clusterStates ??= history.states('CLUSTER');
+  return metrics.clusterStates;
+}
+
 /**
  * Query.metrics and resetMetrics (ADMIN; type-graphql's auth applies over HTTP and
- * WebSocket alike). Below the root, each section is computed only when selected.
+ * WebSocket alike). Below the root, each section is computed only when selected; under
+ * CLUSTER, http, resolvers, cache, database, process, history and instances merge every
+ * live instance (metrics/history/cluster-merge.ts), the rest stays this instance's.
  */
 @Resolver(() => Metrics)
 export class MetricsResolver {
   @Authorized(ADMINS)
   @Query(() => Metrics, { description: 'Latency, cache, SQL, pool, queue and process numbers (ADMIN)' })
-  metrics(): Metrics {
-    return new Metrics();
+  metrics(
+    @Arg('scope', () => MetricsScope, { nullable: true, defaultValue: MetricsScope.INSTANCE, description: 'INSTANCE (default) or CLUSTER' })
+    scope: MetricsScope,
+  ): Metrics {
+    return new Metrics(scope ?? MetricsScope.INSTANCE);
   }
 
   @Authorized(ADMINS)
@@ -56,49 +84,91 @@ export class MetricsResolver {
   }
 
   @FieldResolver(() => HttpMetrics)
-  http(@Ctx() ctx: RequestContext): HttpMetrics {
-    return registryOf(ctx).http.snapshot();
+  async http(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<HttpMetrics> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? mergeHttp((await cluster).states) : registryOf(ctx).http.snapshot();
   }
 
   @FieldResolver(() => [ResolverMetrics], { description: 'Fields that do work, by coordinate; metrics fields themselves are not counted' })
-  resolvers(
+  async resolvers(
+    @Root() metrics: Metrics,
     @Ctx() ctx: RequestContext,
     @PageSizeArg('top', 20, { min: 1 }) top: number,
     @Arg('orderBy', () => ResolverOrder, { nullable: true, defaultValue: ResolverOrder.P95_DESC }) orderBy: ResolverOrder,
-  ): ResolverMetrics[] {
-    return registryOf(ctx).resolvers.rows(orderBy, top);
+  ): Promise<ResolverMetrics[]> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? mergeResolvers((await cluster).states, orderBy, top) : registryOf(ctx).resolvers.rows(orderBy, top);
   }
 
   @FieldResolver(() => CacheMetrics)
-  cache(@Ctx() ctx: RequestContext): CacheMetrics {
-    return registryOf(ctx).cache.snapshot();
+  async cache(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<CacheMetrics> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? mergeCache((await cluster).states) : registryOf(ctx).cache.snapshot();
   }
 
-  @FieldResolver(() => DatabaseMetrics)
-  database(@Ctx() ctx: RequestContext): DatabaseMetrics {
-    return registryOf(ctx).database.snapshot();
+  @FieldResolver(() => DatabaseMetrics, {
+    description: "Under CLUSTER: counters and pool summed, latency merged; slowQueries stay this instance's",
+  })
+  async database(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<DatabaseMetrics> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? mergeDatabase((await cluster).states) : registryOf(ctx).database.snapshot();
   }
 
-  @FieldResolver(() => [QueueMetrics], { description: 'Counts by state per queue, read live' })
+  @FieldResolver(() => [QueueMetrics], {
+    description: 'Counts by state per queue, read live (shared by every instance, whatever the scope)',
+  })
   queues(@Ctx() ctx: RequestContext): Promise<QueueMetrics[]> {
     return registryOf(ctx).queues();
   }
 
-  @FieldResolver(() => ExecutionMetrics)
+  @FieldResolver(() => ExecutionMetrics, { description: "This instance's, whatever the scope" })
   execution(@Ctx() ctx: RequestContext): ExecutionMetrics {
     return registryOf(ctx).execution();
   }
 
-  @FieldResolver(() => ProcessMetrics)
-  process(@Ctx() ctx: RequestContext): ProcessMetrics {
-    return registryOf(ctx).process.snapshot();
+  @FieldResolver(() => ProcessMetrics, {
+    description: "Under CLUSTER: memory, resources and listeners summed over instances; event-loop lag the worst instance's",
+  })
+  async process(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<ProcessMetrics> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? mergeProcess((await cluster).states) : registryOf(ctx).process.snapshot();
+  }
+
+  @FieldResolver(() => [MetricsPoint], {
+    description:
+      'Time series of 10 s snapshots, oldest first, one point per step holding one (1 <= minutes <= 60; stepSeconds a multiple of 10, at most minutes × 60)',
+  })
+  history(
+    @Root() metrics: Metrics,
+    @Ctx() ctx: RequestContext,
+    @Arg('minutes', () => Int, { nullable: true, defaultValue: 15 }) minutes: number,
+    @Arg('stepSeconds', () => Int, { nullable: true, defaultValue: 10 }) stepSeconds: number,
+  ): Promise<HistoryPoint[]> {
+    return historyOf(ctx).points(metrics.scope, minutes ?? 15, stepSeconds ?? 10);
+  }
+
+  @FieldResolver(() => [MetricsInstance], {
+    description: 'INSTANCE: this process. CLUSTER: every instance seen in the last 30 s, this one first',
+  })
+  async instances(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<InstanceSummary[]> {
+    const history = historyOf(ctx);
+    const states = clusterOf(metrics, ctx) ?? history.states('INSTANCE');
+    return MetricsHistory.summaries(await states, history.identity.id);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: "CLUSTER only: Redis could not be read, so the numbers are this instance's alone (logged as a warning)",
+  })
+  async clusterDegraded(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<boolean> {
+    const cluster = clusterOf(metrics, ctx);
+    return cluster ? (await cluster).degraded : false;
   }
 }
 
 /** DatabaseMetrics.slowQueries(limit): the one Metrics field below the first level that takes an argument. */
 @Resolver(() => DatabaseMetrics)
 export class DatabaseMetricsResolver {
-  @FieldResolver(() => [SlowQuery], { description: 'Slowest statement shapes first (by p95)' })
+  @FieldResolver(() => [SlowQuery], { description: "Slowest statement shapes first (by p95); this instance's, whatever the scope" })
   slowQueries(@Ctx() ctx: RequestContext, @PageSizeArg('limit', 10, { min: 1 }) limit: number): SlowQuery[] {
     return registryOf(ctx).database.slowQueries(limit);
   }

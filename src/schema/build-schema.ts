@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AlertsResolver } from '../resolvers/alerts.resolver.js';
 import { AnalyticsResolver } from '../resolvers/analytics.resolver.js';
 import { ApiKeyResolver } from '../resolvers/api-key.resolver.js';
 import { CacheAdminResolver } from '../resolvers/cache-admin.resolver.js';
+import { CacheMetricsResolver } from '../resolvers/cache-metrics.resolver.js';
+import { SlowQueryResolver } from '../resolvers/slow-query.resolver.js';
 import { CategoryResolver } from '../resolvers/category.resolver.js';
 import { IngestResolver } from '../resolvers/ingest.resolver.js';
 import { DatabaseMetricsResolver, MetricsResolver } from '../resolvers/metrics.resolver.js';
@@ -37,9 +40,12 @@ export const resolvers = [
   IngestResolver,
   MetricsResolver,
   DatabaseMetricsResolver,
+  CacheMetricsResolver,
+  SlowQueryResolver,
   JobResolver,
   JobCommandsResolver,
   JobEventsResolver,
+  AlertsResolver,
   ReportResolver,
 ] as const;
 
