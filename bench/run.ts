@@ -7,6 +7,7 @@
  * bench/results/latest.json, stops everything it started (keeping the scale-1 data) and
  * exits non-zero when a scenario had errors or a server outgrew the RSS limit.
  */
+import { createProgress, formatDuration, type Progress } from '../src/progress.js';
 import { precheck, runLoad, stopCurrentLoad } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { ensurePersistentData, shortPath, type PersistentData } from './persistent-data.js';
@@ -97,6 +98,35 @@ async function startServer(
   return server;
 }
 
+/**
+ * Progress of one scenario's load (on stderr: a bar on a terminal, a line per phase and
+ * every ~5 s elsewhere): warmup, then measured, ticked each second from the planned
+ * durations (autocannon runs them back to back), with the ETA of the whole run's load.
+ */
+function scenarioProgress(tag: string, warmupSec: number, durationSec: number, laterLoadSec: number) {
+  const progress: Progress = createProgress({ label: `bench: ${tag}`, unit: 's', showRate: false });
+  const loadSec = warmupSec + durationSec;
+  let second = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const runEta = () => `load ETA of the run ${formatDuration((laterLoadSec + Math.max(0, loadSec - second)) * 1000)}`;
+  return {
+    start() {
+      progress.phase(warmupSec > 0 ? 'warmup' : 'measured', warmupSec > 0 ? warmupSec : durationSec, 's');
+      timer = setInterval(() => {
+        second += 1;
+        if (second > loadSec) return;
+        progress.tick(1, runEta());
+        if (second === warmupSec) progress.phase('measured', durationSec, 's');
+      }, 1_000).unref();
+    },
+    end(ok: boolean) {
+      if (timer) clearInterval(timer);
+      if (ok) progress.done(`load done in ${second} s; ${runEta()}`);
+      else progress.abort();
+    },
+  };
+}
+
 /** Stops the graphpulse servers no later scenario needs (the miss server runs alone after the others). */
 async function stopServersExcept(keep: Set<ServerName>): Promise<void> {
   for (const [name, server] of [...servers]) {
@@ -150,6 +180,13 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   const warmed = new Set<ServerName>();
   let index = 0;
+  // Seconds of load still planned (warmups and measured runs), for the progress lines' ETA.
+  const planned = new Set<ServerName>();
+  let loadLeftSec = phases.flat().reduce((sum, s) => {
+    const first = !planned.has(s.target);
+    planned.add(s.target);
+    return sum + (first ? options.warmupSec * 3 : options.warmupSec) + options.durationSec;
+  }, 0);
   for (const phase of phases) {
     const targets = new Set(phase.map((s) => s.target));
     // The baseline outlives its phase: every ratio divides by the baseline run of the first.
@@ -175,6 +212,7 @@ async function main(): Promise<number> {
           `pre-check, ${warmupSec} s warmup, ${options.durationSec} s measured…`,
       );
       const next = bodyGenerator(scenario, server.data);
+      loadLeftSec -= warmupSec + options.durationSec;
       const result: ScenarioResult = {
         name: scenario.name,
         target: scenario.target,
@@ -190,10 +228,15 @@ async function main(): Promise<number> {
         console.log(`bench: ${tag}: pre-check FAILED, not loaded: ${result.precheck}`);
       } else {
         const sampler = sampleRss(server.pid);
+        const progress = scenarioProgress(tag, warmupSec, options.durationSec, loadLeftSec);
+        let loaded = false;
         try {
           warmed.add(scenario.target);
+          progress.start();
           result.figures = await runLoad(target, scenario, next, { ...options, warmupSec });
+          loaded = true;
         } finally {
+          progress.end(loaded && !aborted);
           result.peakRssBytes = sampler.stop();
         }
         const f = result.figures;

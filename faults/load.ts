@@ -29,6 +29,8 @@ export interface LoadPlan {
   timeoutMs?: number;
   /** Requests in flight beyond this are not sent but counted as `CLIENT_SATURATED` (default 512). */
   maxInFlight?: number;
+  /** Response headers kept on each outcome (lower case), e.g. `x-instance-id` behind a load balancer. */
+  recordHeaders?: readonly string[];
 }
 
 export interface RequestOutcome {
@@ -37,6 +39,8 @@ export interface RequestOutcome {
   sentAt: number;
   latencyMs: number;
   outcome: string;
+  /** The plan's `recordHeaders` the answer carried (none when no answer came). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadFigures {
@@ -56,7 +60,15 @@ const OK = 'ok';
 /** The first answer body seen per failure outcome (trimmed): what a failed check shows. */
 export type FailureSamples = Map<string, string>;
 
-function send(agent: Agent, url: string, plan: LoadPlan, item: LoadRequest, timeoutMs: number, samples: FailureSamples): Promise<string> {
+function send(
+  agent: Agent,
+  url: string,
+  plan: LoadPlan,
+  item: LoadRequest,
+  timeoutMs: number,
+  samples: FailureSamples,
+  headers: Record<string, string>,
+): Promise<string> {
   const payload = JSON.stringify(item.body);
   const target = new URL(url);
   return new Promise((resolve) => {
@@ -81,6 +93,10 @@ function send(agent: Agent, url: string, plan: LoadPlan, item: LoadRequest, time
         timeout: timeoutMs,
       },
       (res) => {
+        for (const name of plan.recordHeaders ?? []) {
+          const value = res.headers[name];
+          if (typeof value === 'string') headers[name] = value;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (error: NodeJS.ErrnoException) => settle(error.code ?? 'RESPONSE_ERROR'));
@@ -187,8 +203,10 @@ export function startLoad(plan: LoadPlan): RunningLoad {
         outcomes.push({ kind: item.kind, sentAt, latencyMs: 0, outcome: 'CLIENT_SATURATED' });
         continue;
       }
-      const done = send(agent, urls[seq % urls.length], plan, item, timeoutMs, failureSamples).then((outcome) => {
-        outcomes.push({ kind: item.kind, sentAt, latencyMs: performance.now() - startedAt - sentAt, outcome });
+      const headers: Record<string, string> = {};
+      const done = send(agent, urls[seq % urls.length], plan, item, timeoutMs, failureSamples, headers).then((outcome) => {
+        const latencyMs = performance.now() - startedAt - sentAt;
+        outcomes.push({ kind: item.kind, sentAt, latencyMs, outcome, ...(plan.recordHeaders ? { headers } : {}) });
         inFlight.delete(done);
       });
       inFlight.add(done);

@@ -68,5 +68,11 @@ export async function harnessQueues(
     (error, part) => log(`job backend ${part}: ${error.message}`),
   );
   const queues = new JobQueues(backend, KIND_POLICIES, config);
-  return { queues, close: () => queues.close(createLogger('warn')) };
+  return {
+    queues,
+    close: async () => {
+      await queues.close(createLogger('warn'));
+      await backend.close();
+    },
+  };
 }

@@ -28,6 +28,8 @@ import { CompiledExecution } from './execution/compiled-executor.js';
 import { graphqlHandler } from './http/graphql-handler.js';
 import { healthz, readyz } from './http/health.js';
 import { DatabaseProbe } from './db/database-probe.js';
+import { CommitLsnNotes } from './db/commit-lsn.js';
+import { ReadReplicas } from './db/read-replicas.js';
 import { StopList } from './stop-list.js';
 import { createHttpServer } from './http/server.js';
 import { ASSETS_ROUTE, createLandingPage } from './http/landing-page.js';
@@ -42,6 +44,7 @@ import { attachGraphqlWs } from './http/graphql-ws.js';
 import { startJobs } from './jobs/job-runtime.js';
 import { instrumentApp } from './metrics/instrument-app.js';
 import { MetricsHistory } from './metrics/history/metrics-history.js';
+import { createInstanceIdentity } from './metrics/history/instance-identity.js';
 import { createAlerts } from './alerts/create-alerts.js';
 import { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { Services } from './services.js';
@@ -64,6 +67,11 @@ export interface AppOptions {
   logger?: Logger;
   /** 'worker' (npm run worker): job workers only, no HTTP; default 'api'. */
   role?: 'api' | 'worker';
+  /**
+   * false: the metrics history takes no snapshot on its own 10 s timer, only through
+   * sampleNow() — for tests that must decide when the first point exists. Default true.
+   */
+  sampleHistory?: boolean;
 }
 
 /**
@@ -109,6 +117,29 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
     const cacheRuntime = await createCache(config, logger);
     stops.push('cache (Redis connections)', () => cacheRuntime.close());
+    const replicas = config.DATABASE_READ_URLS
+      ? new ReadReplicas({
+          urls: config.DATABASE_READ_URLS,
+          primary: database,
+          primaryUrl: postgres.connectionString,
+          // Notes outlive the lag fence: one may expire only when no usable replica can still miss its write.
+          notes: new CommitLsnNotes(cacheRuntime.redis, config.REDIS_PREFIX, config.DATABASE_READ_MAX_LAG_MS + 10_000, logger),
+          maxLagMs: config.DATABASE_READ_MAX_LAG_MS,
+          poolMax: config.DB_POOL_MAX,
+          statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+          logger,
+        })
+      : undefined;
+    if (replicas) {
+      stops.push('read replicas', () => replicas.close());
+      await replicas.start();
+    }
+    /** A committed write's tags: its commit LSN is noted (read replicas) before they are invalidated. */
+    const invalidateWritten = async (tags: string[]) => {
+      await replicas?.noteCommit(tags);
+      await cacheRuntime.cache.invalidate(tags);
+    };
     const { cache, bus } = cacheRuntime;
     const principals = new PrincipalCache(database.db);
     if (bus) {
@@ -133,13 +164,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
     const ingest = {
       stores: new StoreDirectory(database.db),
-      invalidations: new InvalidationCoalescer((tags) => cache.invalidate(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
+      invalidations: new InvalidationCoalescer((tags) => invalidateWritten(tags), config.INGEST_INVALIDATION_WINDOW_MS, logger),
     };
     stops.push('ingest invalidations', () => ingest.invalidations.close());
     // Entries of an older schema never match a newer one: the schema's hash is part of every key.
     const schemaVersion = hashOf(printSchemaWithDirectives(schema)).slice(0, 8);
     const fields = composeFieldResolvers(schema, { cache, schemaVersion, timings: config.METRICS_ENABLED ? metrics.resolvers : null });
-    const instrumentation = instrumentApp(metrics, { config, logger, database });
+    const instrumentation = instrumentApp(metrics, { config, logger, database, analyticFields: fields.cached.map((f) => f.coordinate) });
     stops.push('metrics instrumentation', () => instrumentation.stop());
     // API processes only (a worker answers no Metrics): 10 s snapshots, and the cluster view through the cache's Redis.
     const metricsHistory =
@@ -148,14 +179,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         : new MetricsHistory({
             registry: metrics,
             cache,
-            pool: database.pool,
             redis: cacheRuntime.redis,
             prefix: config.REDIS_PREFIX,
             logger,
             analyticFields: fields.cached.map((f) => f.coordinate),
           });
     if (metricsHistory) {
-      metricsHistory.start();
+      if (options.sampleHistory !== false) metricsHistory.start();
       stops.push('metrics history', () => metricsHistory.close());
     }
     const operations = new OperationCache(cache, schemaVersion);
@@ -193,8 +223,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       jobs,
       ingest,
       hotPathListener: instrumentation.hotPathListener,
+      replicas,
       afterWrite: async (write) => {
-        await cache.invalidate(tagsForWrite(write));
+        await invalidateWritten(tagsForWrite(write));
       },
     };
     // Last: processors use the whole services, and warming runs queries through the composed schema.
@@ -217,7 +248,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stops.push('dashboard page build', () => dashboard.close());
     const routes: Parameters<typeof createHttpServer>[0] = {};
     const cors = new CorsPolicy(config.CORS_ORIGINS, logger);
-    const httpServer: Server = createHttpServer(routes, logger, cors, config);
+    // X-Instance-Id on every response: the id Metrics.instances lists for this process.
+    const instanceId = metricsHistory?.identity.id ?? createInstanceIdentity(new Date()).id;
+    const httpServer: Server = createHttpServer(routes, logger, cors, config, instanceId);
     const graphqlWs = attachGraphqlWs(httpServer, schema, services, cors);
     const persistedDocuments = new PersistedDocumentStore(cacheRuntime.redis, config.REDIS_PREFIX, logger);
     const apollo: ApolloServer<RequestContext> = createApollo(
@@ -250,7 +283,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     routes['/healthz'] = healthz;
     const probe = new DatabaseProbe(postgres.connectionString, logger);
     stops.push('readiness probe', () => probe.close());
-    routes['/readyz'] = readyz(probe, lifecycle, () => ({ cache: cacheRuntime.status() }));
+    routes['/readyz'] = readyz(probe, lifecycle, () => ({
+      cache: cacheRuntime.status(),
+      ...(replicas ? { replicas: replicas.snapshot() } : {}),
+    }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

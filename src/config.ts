@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_ALERT_RULES, parseAlertRules } from './alerts/alert-rules.js';
 import { JOB_KIND_NAMES, QUEUE_NAMES } from './jobs/job-names.js';
 import { DEVELOPMENT_ORIGINS, parseOriginList, type OriginPattern } from './origin-patterns.js';
+import { isClusterUrl, parseClusterUrl, toClusterUrl, type RedisNode } from './redis.js';
 
 /**
  * The only reader of process.env. Every public variable (docs/api.md, Settings) is parsed
@@ -99,6 +100,30 @@ function isFile(path: string): boolean {
   }
 }
 
+/** DATABASE_READ_URLS: comma-separated postgres URLs, each checked (a bad one is named with its password masked). */
+const postgresUrlList = z.string().transform((text, ctx) => {
+  const urls = text
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const url of urls) {
+    let ok = /^postgres(ql)?:\/\//.test(url);
+    try {
+      if (ok) ok = new URL(url).hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected postgres:// or postgresql:// URLs, got "${url.replace(/:\/\/([^@/]*:)[^@/]*@/, '://$1(hidden)@')}"`,
+      });
+  }
+  if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one postgres:// URL' });
+  if (new Set(urls).size !== urls.length) ctx.addIssue({ code: 'custom', message: 'lists one URL twice' });
+  return Object.freeze(urls);
+});
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
@@ -111,10 +136,23 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
       .optional(),
+    /**
+     * Read replicas (comma-separated postgres:// URLs, each a streaming standby of
+     * DATABASE_URL): analytic reads and lists go to them, round robin (docs/architecture.md).
+     */
+    DATABASE_READ_URLS: postgresUrlList.optional(),
+    /** A replica further behind the primary than this (ms) is skipped; commit LSN notes live this long plus 10 s. Default 30 s. */
+    DATABASE_READ_MAX_LAG_MS: positiveInt.min(1_000).max(3_600_000).default(30_000),
+    /**
+     * One server (`redis://`, `rediss://`), or a Redis Cluster: `redis+cluster://host:port,host:port`
+     * (`rediss+cluster://` for TLS), or a `redis://host:port,host:port` seed list with REDIS_CLUSTER=true.
+     */
     REDIS_URL: z
       .string()
-      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .regex(/^rediss?(\+cluster)?:\/\//, 'expected a redis://, rediss:// or redis+cluster:// URL')
       .optional(),
+    /** REDIS_URL lists the seed nodes of a Redis Cluster (the same as writing it redis+cluster://). */
+    REDIS_CLUSTER: bool.optional(),
     DATA_DIR: z.string().min(1).default('.data'),
     ADMIN_API_KEY: z.string().min(16, 'expected at least 16 characters').optional(),
     SEED: z.enum(['demo', 'none']).optional(),
@@ -150,7 +188,8 @@ const envSchema = z
     /** Prefix of every Redis key and channel of this deployment (tests give each file its own). */
     REDIS_PREFIX: z
       .string()
-      .regex(/^[\w:.-]{1,40}$/, 'expected 1-40 characters of [A-Za-z0-9_:.-]')
+      .regex(/^[\w:.-]*(\{[\w:.-]+\}[\w:.-]*)?$/, 'expected characters of [A-Za-z0-9_:.-], with at most one non-empty {hash tag}')
+      .regex(/^.{1,40}$/, 'expected 1-40 characters')
       .default('gp:'),
     /** Postgres flags for the embedded server only (fast, unsafe durability for throwaway data). */
     EMBEDDED_PG_FAST: bool.default(false),
@@ -216,7 +255,7 @@ const envSchema = z
     }).default({}),
     /** Fraction of each exponential backoff delay that is random (0 = none, 0.2 = the last 20 % varies). */
     JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(0.9).default(0.2),
-    /** Worker concurrency per queue over the defaults (reports=2, maintenance=1), e.g. `maintenance=4`. */
+    /** Worker concurrency per queue over the defaults (reports=2, maintenance=1, alerts=4), e.g. `maintenance=4`. */
     JOB_CONCURRENCY: namedPairs({
       names: QUEUE_NAMES,
       what: 'queue',
@@ -272,6 +311,14 @@ const envSchema = z
     path: ['WS_ALLOWED_ORIGINS'],
     message: 'is an alias of CORS_ORIGINS and both are set to different lists: set only CORS_ORIGINS',
   })
+  .superRefine((env, ctx) => {
+    const problem = redisUrlProblem(env.REDIS_URL, env.REDIS_CLUSTER);
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
+  })
+  .refine((env) => !env.DATABASE_READ_URLS || env.DATABASE_URL, {
+    path: ['DATABASE_READ_URLS'],
+    message: 'needs DATABASE_URL (the primary they replicate); the embedded Postgres has no replicas',
+  })
   .refine((env) => env.SHUTDOWN_DELAY_MS < env.SHUTDOWN_GRACE_MS, {
     path: ['SHUTDOWN_DELAY_MS'],
     message: 'must be less than SHUTDOWN_GRACE_MS (the delay is part of the grace period)',
@@ -287,6 +334,24 @@ const envSchema = z
     message: 'must be less than HTTP_HEADERS_TIMEOUT_MS',
   });
 
+/** What is wrong with REDIS_URL (and REDIS_CLUSTER) for a cluster, if anything; a single server's URL is ioredis' to read. */
+function redisUrlProblem(url: string | undefined, cluster: boolean | undefined): { variable: string; message: string } | null {
+  if (url === undefined) return cluster ? { variable: 'REDIS_CLUSTER', message: 'is true but REDIS_URL is unset' } : null;
+  if (isClusterUrl(url) && cluster === false)
+    return { variable: 'REDIS_CLUSTER', message: 'is false but REDIS_URL is a redis+cluster:// URL: drop one of them' };
+  if (!isClusterUrl(url) && !cluster) {
+    return url.includes(',')
+      ? { variable: 'REDIS_URL', message: 'lists several hosts: write it redis+cluster://host:port,host:port or set REDIS_CLUSTER=true' }
+      : null;
+  }
+  try {
+    parseClusterUrl(toClusterUrl(url));
+    return null;
+  } catch (error) {
+    return { variable: 'REDIS_URL', message: `not a Redis Cluster URL: ${(error as Error).message}` };
+  }
+}
+
 function sameSources(a: OriginPattern[], b: OriginPattern[]): boolean {
   return a.map((p) => p.source).join(',') === b.map((p) => p.source).join(',');
 }
@@ -301,6 +366,8 @@ export type Config = Readonly<
     LANDING_PAGE: LandingPage;
     /** True when DATABASE_URL is unset and we run our own Postgres. */
     embedded: boolean;
+    /** The seed nodes when REDIS_URL is a Redis Cluster (REDIS_URL is then always written redis+cluster://…); null otherwise. */
+    redisCluster: { nodes: readonly RedisNode[] } | null;
   }
 >;
 
@@ -320,13 +387,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(env)');
       const value = present[name];
-      const shown = name === 'ADMIN_API_KEY' ? '(hidden)' : JSON.stringify(value);
+      const shown =
+        name === 'ADMIN_API_KEY'
+          ? '(hidden)'
+          : JSON.stringify(
+              name === 'REDIS_URL' || name === 'DATABASE_READ_URLS' ? value?.replace(/:\/\/([^@/]*:)[^@/]*@/g, '://$1(hidden)@') : value,
+            );
       return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(problems);
   }
   const embedded = parsed.data.DATABASE_URL === undefined;
   const { WS_ALLOWED_ORIGINS: corsAlias, ...values } = parsed.data;
+  const clusterUrl =
+    values.REDIS_URL && (values.REDIS_CLUSTER || isClusterUrl(values.REDIS_URL)) ? toClusterUrl(values.REDIS_URL) : undefined;
   const production = values.NODE_ENV === 'production';
   const defaultOrigins = production ? [] : (parseOriginList(DEVELOPMENT_ORIGINS) as { patterns: OriginPattern[] }).patterns;
   return Object.freeze({
@@ -336,5 +410,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     RATE_LIMITS: Object.freeze({ ...parsed.data.RATE_LIMITS }),
     SEED: parsed.data.SEED ?? (embedded ? 'demo' : 'none'),
     embedded,
+    ...(clusterUrl ? { REDIS_URL: clusterUrl, REDIS_CLUSTER: true } : {}),
+    redisCluster: clusterUrl ? Object.freeze({ nodes: Object.freeze(parseClusterUrl(clusterUrl).nodes) }) : null,
   });
 }

@@ -4,6 +4,7 @@ import type { Services } from './services.js';
 import type { CacheOutcome } from './cache/cache.js';
 import { RequestCacheRecord } from './cache/request-cache-record.js';
 import type { Db } from './db/database.js';
+import { RequestReads } from './db/replica-routing.js';
 import { LoaderRegistry } from './loaders/loader-registry.js';
 
 /** What every resolver sees: who calls, this request's loaders, and the process's services. */
@@ -24,6 +25,15 @@ export interface RequestContext {
    */
   readonly loaders: LoaderRegistry;
   readonly db: Db;
+  /**
+   * The database this context's reads go to, without noting anything (DataLoader batches
+   * use it; they were noted where they were asked for): a read replica or the primary,
+   * as `reads` decides, or the primary when DATABASE_READ_URLS is unset (`reads` null).
+   */
+  readonly readDb: Db;
+  readonly reads: RequestReads | null;
+  /** True in the view of a @cached computation that must see a noted commit (withinFreshCachedField). */
+  readonly readsFresh: boolean;
   services: Services;
   /** What the cache did in this request, and whether everything was cached (X-Cache, extensions.cache, the operation store). */
   readonly cacheRecord: RequestCacheRecord;
@@ -62,6 +72,8 @@ class RequestContextValue implements RequestContext {
   readonly grants: RoleGrants;
   readonly reader: boolean;
   readonly insideCached: boolean = false;
+  readonly readsFresh: boolean = false;
+  readonly reads: RequestReads | null;
   readonly cacheRecord = new RequestCacheRecord();
   startedAt = Date.now();
   cost: { requested: number; limit: number } | null = null;
@@ -74,6 +86,7 @@ class RequestContextValue implements RequestContext {
   ) {
     this.grants = grantsOf(principal?.role ?? null);
     this.reader = this.grants.reader;
+    this.reads = services.replicas ? new RequestReads(services.replicas) : null;
   }
 
   get cacheOutcomes(): CacheOutcome[] {
@@ -87,7 +100,11 @@ class RequestContextValue implements RequestContext {
 
   get db(): Db {
     noteUncachedWork(this);
-    return this.services.database.db;
+    return this.readDb;
+  }
+
+  get readDb(): Db {
+    return this.reads ? this.reads.db(this.readsFresh) : this.services.database.db;
   }
 }
 
@@ -100,6 +117,27 @@ export function withinCachedField(ctx: RequestContext): RequestContext {
   if (!view) {
     view = Object.create(ctx, { insideCached: { value: true } }) as RequestContext;
     cachedViews.set(ctx, view);
+  }
+  return view;
+}
+
+const freshViews = new WeakMap<RequestContext, RequestContext>();
+
+/**
+ * The context of a @cached computation whose tags carry a noted commit (read replicas):
+ * its statements go where that commit is visible (RequestReads.db(fresh)), and its
+ * DataLoaders are its own, so it never reuses a row an earlier batch of the request read
+ * from a replica that had not replayed the commit yet.
+ */
+export function withinFreshCachedField(ctx: RequestContext): RequestContext {
+  let view = freshViews.get(ctx);
+  if (!view) {
+    const loaders = withinCachedField(ctx).loaders.partition();
+    view = Object.create(withinCachedField(ctx), {
+      readsFresh: { value: true },
+      loaders: { get: () => loaders },
+    }) as RequestContext;
+    freshViews.set(ctx, view);
   }
   return view;
 }

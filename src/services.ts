@@ -6,6 +6,7 @@ import type { InvalidationCoalescer } from './ingest/invalidation-coalescer.js';
 import type { StoreDirectory } from './ingest/store-directory.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
+import type { ReadReplicas } from './db/read-replicas.js';
 import type { Logger } from './logger.js';
 import type { MetricsHistory } from './metrics/history/metrics-history.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
@@ -21,6 +22,8 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
+  /** DATABASE_READ_URLS: analytic reads and lists go to these (src/db/read-replicas.ts); absent without it. */
+  readonly replicas?: ReadReplicas;
   readonly principals: PrincipalCache;
   readonly cache: TieredCache;
   readonly rateLimiter: RateLimiter;

@@ -28,13 +28,17 @@ function point(seconds: number, fields: Partial<AlertInputPoint> = {}): AlertInp
 
 const waiting: AlertRule = { name: 'PoolSaturated', metric: 'pool_waiting', op: '>', threshold: 5, forSeconds: 30 };
 
-/** Runs one rule through evaluations at the given seconds, each seeing one fresh point with `poolWaiting` = the value. */
+/**
+ * Runs one rule through evaluations at the given seconds (multiples of 10), each seeing one fresh point with
+ * `poolWaiting` = the value: in the newest complete step (the one that ended 10 s ago; the one that just ended
+ * is still settling).
+ */
 function run(rule: AlertRule, steps: Array<[seconds: number, value: number | null]>) {
   let previous = new Map<string, AlertStatus>();
   const log: Array<{ at: number; state: string; transitions: string[] }> = [];
   let last: AlertStatus | undefined;
   for (const [seconds, value] of steps) {
-    const points = value === null ? [] : [point(seconds - (seconds % 10), { poolWaiting: value })];
+    const points = value === null ? [] : [point(seconds - (seconds % 10) - 20, { poolWaiting: value })];
     const result = evaluateAlerts([rule], previous, points, at(seconds));
     previous = new Map(result.statuses.map((s) => [s.name, s]));
     last = result.statuses[0];
@@ -119,10 +123,19 @@ describe('alert engine transitions', () => {
 
   it('a point older than the two last complete steps is no data', () => {
     const rule: AlertRule = { ...waiting, forSeconds: 0 };
-    const fresh = evaluateAlerts([rule], new Map(), [point(100, { poolWaiting: 9 })], at(129.9));
+    const fresh = evaluateAlerts([rule], new Map(), [point(100, { poolWaiting: 9 })], at(131.9));
     expect(fresh.statuses[0].state).toBe('FIRING');
-    const stale = evaluateAlerts([rule], new Map(), [point(100, { poolWaiting: 9 })], at(130));
+    const stale = evaluateAlerts([rule], new Map(), [point(100, { poolWaiting: 9 })], at(132));
     expect(stale.statuses[0]).toMatchObject({ state: 'INACTIVE', value: null });
+  });
+
+  it('the newest step is read only once it has settled (ended 2 s ago): before, other instances may not have published into it', () => {
+    // Step 110 (110-120 s) holds a partial value; step 100 is complete.
+    const points = [point(100, { poolWaiting: 9 }), point(110, { poolWaiting: 1 })];
+    expect(metricValue('pool_waiting', points, at(121.9).getTime())).toBe(9);
+    expect(metricValue('pool_waiting', points, at(122).getTime())).toBe(1);
+    // The step under way is never read, however many snapshots it holds already.
+    expect(metricValue('pool_waiting', [point(120, { poolWaiting: 9 })], at(125).getTime())).toBeNull();
   });
 
   it('a status of a rule whose definition changed starts again; other rules are independent', () => {
@@ -143,7 +156,7 @@ describe('alert engine transitions', () => {
       [{ name: 'AnalyticsSlow', metric: 'analytics_p99_ms', op: '>', threshold: 200, forSeconds: 0 }],
       new Map(),
       [point(0, { analyticsLatency: { count: 4, p99Ms: 312.4 } })],
-      at(5),
+      at(12),
     );
     expect(result.transitions).toEqual([
       {
@@ -154,7 +167,7 @@ describe('alert engine transitions', () => {
         state: 'FIRING',
         previousState: 'INACTIVE',
         value: 312.4,
-        at: at(5),
+        at: at(12),
         summary: 'analytics_p99_ms 312 ms > 200 for 0s',
       },
     ]);
@@ -165,10 +178,11 @@ describe('alert engine transitions', () => {
 });
 
 describe('alert metric values', () => {
-  const now = T0 + 600_000;
+  // Step 590 (590-600 s) is the newest complete one 2 s after its end.
+  const now = T0 + 602_000;
   it('failed_jobs_5m sums jobsFailed over the last 5 minutes only', () => {
     const points = [
-      point(290, { jobsFailed: 7 }), // 310 s before now: outside the window
+      point(290, { jobsFailed: 7 }), // 312 s before now: outside the window
       point(310, { jobsFailed: 1 }),
       point(450, { jobsFailed: 2 }),
       point(590, { jobsFailed: 3 }),

@@ -60,8 +60,9 @@ async function startReceiver(
 }
 
 /**
- * The history's own 10 s timer is stopped, so the test decides when the first point
- * exists (after its subscribers are in place); sampleNow still takes and publishes snapshots.
+ * The servers start without the history's 10 s timer (historyTimer: false), so the test
+ * decides when the first point exists (after its subscribers are in place); sampleNow still
+ * takes and publishes snapshots. stop() is kept as a guard.
  */
 function holdHistory(server: TestServer) {
   const history = server.app.services.metricsHistory!;
@@ -84,6 +85,7 @@ describe('alerts on one instance (no Redis): Metrics.alerts, alertEvents, webhoo
     receiver = await startReceiver([500, 500]);
     log = captureLog();
     server = await startTestServer({
+      historyTimer: false,
       logger: log.logger,
       env: jobsEnv('postgres', '', {
         WORKERS: 'inline',
@@ -207,9 +209,9 @@ describe.skipIf(noRedis)('alerts on two instances sharing one Redis: one evaluat
       ALERT_EVALUATION_MS: '200',
       ALERT_WEBHOOK_URL: receiver.url,
     });
-    a = await startTestServer({ env });
+    a = await startTestServer({ env, historyTimer: false });
     holdHistory(a);
-    b = await startTestServer({ env, databaseUrl: a.databaseUrl });
+    b = await startTestServer({ env, databaseUrl: a.databaseUrl, historyTimer: false });
     holdHistory(b);
     wsA = connect(a);
     wsB = connect(b);
@@ -280,6 +282,7 @@ describe.skipIf(noPrivateRedis)('alerts while Redis is down: this instance evalu
     redisServer = await startRedisServer();
     log = captureLog();
     server = await startTestServer({
+      historyTimer: false,
       logger: log.logger,
       env: jobsEnv('postgres', '', {
         REDIS_URL: redisServer.url,

@@ -163,6 +163,20 @@ describe.skipIf(noRedis)('invalidateCache(all: true) on two instances', () => {
     expect(tiersOf(after)).toEqual({ store: 'L1', 'store.revenue': 'MISS', 'store.trafficPatterns': 'L1' });
   });
 
+  it('a bump whose message was lost is adopted by the periodic read, with every connection up', async () => {
+    const generation = await generationOf(b);
+    // As if an instance bumped and then failed to publish: only Redis knows.
+    await probe.set(`${prefix}generation`, String(generation + 1));
+    const started = Date.now();
+    for (const server of [a, b]) {
+      await waitFor(() => server.app.services.cache.currentGeneration === generation + 1, {
+        timeoutMs: 15_000,
+        what: 'the generation poll to adopt the bump',
+      });
+    }
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('after losing Redis, an instance reads the generation again (a bump it did not hear of is adopted)', async () => {
     const generation = await generationOf(a);
     // A bump no instance heard of: only Redis knows.

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import type { CacheEntry } from '../src/cache/cache.js';
 import { MemoryStore } from '../src/cache/memory-store.js';
 import { RedisStore } from '../src/cache/redis-store.js';
 import { TieredCache, type FetchOptions } from '../src/cache/tiered-cache.js';
+import { splitStamped } from '../src/cache/tag-versions.js';
 import type { Logger } from '../src/logger.js';
 import { createFastRedis } from '../src/redis.js';
 import { skipWithoutRedis } from './helpers/redis-server.js';
@@ -61,12 +62,12 @@ function recordingLogger() {
   return { logger: logger as unknown as Logger, errors };
 }
 
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 afterAll(() => {
   for (const redis of connections) redis.disconnect();
 });
 
-async function connect(): Promise<Redis> {
+async function connect(): Promise<RedisClient> {
   const { logger } = recordingLogger();
   const redis = createFastRedis(redisUrl, logger, 'cache-tiered-test');
   connections.push(redis);
@@ -79,7 +80,7 @@ type Mode = 'L1' | 'L1+L2';
 interface Harness {
   cache: TieredCache;
   errors: Array<{ obj: Record<string, unknown>; msg: string }>;
-  redis: Redis | null;
+  redis: RedisClient | null;
   prefix: string;
 }
 
@@ -108,7 +109,8 @@ function counter() {
 
 async function l2Entry(h: Harness, key: string): Promise<CacheEntry | null> {
   const text = await h.redis!.get(`${h.prefix}c:${key}`);
-  return text ? (JSON.parse(text) as CacheEntry) : null;
+  // The stored value is the entry's tag versions, a newline, the entry (src/cache/tag-versions.ts).
+  return text ? (JSON.parse(splitStamped(text)!.entryJson) as CacheEntry) : null;
 }
 
 const modes: Mode[] = noRedis ? ['L1'] : ['L1', 'L1+L2'];
@@ -156,9 +158,10 @@ describe.concurrent.each(modes)('TieredCache (%s): TTL and stale-while-revalidat
       expect(result.outcome.age).toBeGreaterThanOrEqual(1);
     }
     // Every caller has been answered, so each one's refresh decision has been taken (fetch decides
-    // synchronously), and a refresh it started calls compute one microtask later. Once the
-    // microtask queue has drained (setImmediate runs after it), the calls made are all the calls.
-    await new Promise((resolve) => setImmediate(resolve));
+    // synchronously). A refresh calls compute once it has read its tags' versions (a Redis round
+    // trip with L2): wait for that call, then make sure no second one follows.
+    await vi.waitFor(() => expect(refreshes).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(refreshes).toBe(1);
 
     gate.resolve('value-refreshed');
@@ -269,6 +272,7 @@ describe('TieredCache: single flight around a slow L2 read', () => {
       get: () => new Promise<undefined>((resolve) => reads.push(() => resolve(undefined))),
       set: async () => {},
       tryLock: async () => true,
+      versions: async () => ({}),
       unlock: async () => {},
       invalidate: async () => [],
       failedRecently: () => false,

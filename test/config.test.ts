@@ -152,7 +152,7 @@ describe('job settings (JOB_RETRY, JOB_CONCURRENCY) are checked with the rest of
 
     const concurrency = configErrorOf({ JOB_CONCURRENCY: 'reprots=4' });
     expect(concurrency.problems).toHaveLength(1);
-    expect(concurrency.problems[0]).toMatch(/^JOB_CONCURRENCY=.*unknown queue "reprots"; known: reports, maintenance$/);
+    expect(concurrency.problems[0]).toMatch(/^JOB_CONCURRENCY=.*unknown queue "reprots"; known: reports, maintenance, alerts$/);
   });
 
   it('zero attempts or zero concurrency is refused; every bad pair is named at once', () => {
@@ -167,13 +167,13 @@ describe('job settings (JOB_RETRY, JOB_CONCURRENCY) are checked with the rest of
   it('accepts every known name, and the jobs runtime applies what was accepted', () => {
     const config = loadConfig({
       JOB_RETRY: JOB_KIND_NAMES.map((kind, i) => `${kind}=${i + 1}/${(i + 1) * 100}`).join(','),
-      JOB_CONCURRENCY: 'reports=3,maintenance=4',
+      JOB_CONCURRENCY: 'reports=3,maintenance=4,alerts=5',
     });
     const policies = kindPolicies(config.JOB_RETRY);
     JOB_KIND_NAMES.forEach((kind, i) =>
       expect(policies[kind]).toEqual({ ...KIND_POLICIES[kind], attempts: i + 1, backoffMs: (i + 1) * 100 }),
     );
-    expect(queueConcurrency(config.JOB_CONCURRENCY)).toEqual({ reports: 3, maintenance: 4 });
+    expect(queueConcurrency(config.JOB_CONCURRENCY)).toEqual({ reports: 3, maintenance: 4, alerts: 5 });
     // One list of names: the runtime's policies cover exactly the names config.ts accepts.
     expect(Object.keys(KIND_POLICIES).sort()).toEqual([...JOB_KIND_NAMES].sort());
   });

@@ -129,6 +129,46 @@ describe.skipIf(noRedis)('metrics(scope: CLUSTER) over two instances', () => {
     expect(Date.now() - new Date(other.lastSeenAt).getTime()).toBeLessThan(INSTANCE_LIVE_MS);
   });
 
+  it('metrics(instance:) answers from that instance: B through A, A itself; unknown ids and CLUSTER are refused', async () => {
+    const [idA, idB] = [historyOf(a).identity.id, historyOf(b).identity.id];
+    await historyOf(b).sampleNow();
+    const ONE = `query One($instance: ID, $scope: MetricsScope) {
+      metrics(scope: $scope, instance: $instance) {
+        scope clusterDegraded
+        http { requests errors latency { count p99Ms } }
+        cache { hits misses }
+        database { queries }
+        instances { id self }
+        history(minutes: 60) { instances requests }
+        queues { name }
+      }
+    }`;
+    const viaA = dataOf(await a.request(ONE, { variables: { instance: idB } })).metrics;
+    // B answers nothing meanwhile: its published state is its registry now.
+    const ofB = registryOf(b);
+    expect(viaA.scope).toBe('INSTANCE');
+    expect(viaA.clusterDegraded).toBe(false);
+    expect(viaA.http).toMatchObject({ requests: ofB.http.snapshot().requests, errors: ofB.http.snapshot().errors });
+    expect(viaA.http.latency.count).toBe(ofB.http.latency.summary().count);
+    expect(viaA.cache).toMatchObject({ hits: ofB.cache.snapshot().hits, misses: ofB.cache.snapshot().misses });
+    expect(viaA.instances).toEqual([{ id: idB, self: false }]);
+    expect(viaA.history.every((p: any) => p.instances === 1)).toBe(true);
+    const ownSum = historyOf(b)
+      .snapshots()
+      .reduce((total, s) => total + s.requests, 0);
+    expect(viaA.history.reduce((total: number, p: any) => total + p.requests, 0)).toBe(ownSum);
+    // Queues are the cluster's whatever the instance.
+    expect(viaA.queues.map((q: any) => q.name)).toEqual(dataOf(await a.request(ONE)).metrics.queues.map((q: any) => q.name));
+
+    const self = dataOf(await a.request(ONE, { variables: { instance: idA } })).metrics;
+    expect(self.instances).toEqual([{ id: idA, self: true }]);
+
+    const codeOf = async (variables: Record<string, unknown>) =>
+      ((await a.request(ONE, { variables })).body.errors ?? []).map((e: any) => e.extensions.code);
+    expect(await codeOf({ instance: 'no-such-instance' })).toEqual(['BAD_USER_INPUT']);
+    expect(await codeOf({ instance: idB, scope: 'CLUSTER' })).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('keeps Redis bounded: a trimmed list expiring in an hour, a state expiring in a minute', async () => {
     const id = historyOf(b).identity.id;
     const listKey = `${PREFIX}metrics:snapshots:${id}`;
@@ -174,6 +214,9 @@ describe.skipIf(noRedis)('metrics(scope: CLUSTER) over two instances', () => {
     const metrics = dataOf(response).metrics;
     expect(metrics.clusterDegraded).toBe(true);
     expect(metrics.instances.map((i: any) => i.self)).toEqual([true]);
+    // The alerts read the same flag: a CLUSTER series of this instance alone is not the cluster's.
+    expect((await historyOf(a).series('CLUSTER', 6, 10)).degraded).toBe(true);
+    expect((await historyOf(a).series('INSTANCE', 6, 10)).degraded).toBe(false);
     expect(metrics.http.requests).toBe(registryOf(a).http.snapshot().requests - 1); // this request is counted once answered
     expect(Math.max(...metrics.history.map((p: any) => p.instances))).toBe(1);
     const warnings = logOfA.filter((line) => line.level === 40).map((line) => line.msg);

@@ -33,9 +33,9 @@ let server: TestServer;
 let history: MetricsHistory;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // No 10 s timer: every snapshot of this file is one the test takes.
+  server = await startTestServer({ historyTimer: false });
   history = server.app.services.metricsHistory!;
-  history.stop();
 });
 afterAll(() => server?.stop());
 
@@ -111,6 +111,57 @@ describe('Metrics.history on one instance', () => {
       history.stop();
       vi.useRealTimers();
     }
+  });
+
+  it('stop() and start() while a snapshot is in flight leave one timer chain, not two', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.UTC(2026, 10, 30, 10, 0, 3) });
+    // The tick's snapshot stays in flight until released (a slow Redis publish).
+    let release: () => void = () => {};
+    const taken: number[] = [];
+    const sample = vi.spyOn(history, 'sampleNow').mockImplementation(() => {
+      taken.push(Date.now());
+      return taken.length === 1
+        ? new Promise((resolve) => (release = () => resolve({} as MetricsSnapshot)))
+        : Promise.resolve({} as MetricsSnapshot);
+    });
+    try {
+      history.start();
+      await vi.advanceTimersByTimeAsync(7_000); // 10:00:10: the first tick, still in flight
+      expect(taken).toHaveLength(1);
+      history.stop();
+      history.start();
+      release();
+      await vi.advanceTimersByTimeAsync(30_000); // 10:00:40
+      // Only the new chain's ticks: 10:00:20, :30, :40 (a second chain would double them).
+      expect(taken.slice(1).map((t) => new Date(t).toISOString())).toEqual([
+        '2026-11-30T10:00:20.000Z',
+        '2026-11-30T10:00:30.000Z',
+        '2026-11-30T10:00:40.000Z',
+      ]);
+    } finally {
+      history.stop();
+      sample.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
+  it('job outcomes of the alerts queue stay out of the points (failed_jobs_5m), not out of the queue counters', async () => {
+    const outcomes = server.app.services.metrics!.jobOutcomes;
+    await history.sampleNow();
+    outcomes.record('alerts', 'failed');
+    outcomes.record('alerts', 'completed');
+    expect(await history.sampleNow()).toMatchObject({ jobsFailed: 0, jobsCompleted: 0 });
+    outcomes.record('maintenance', 'failed');
+    expect(await history.sampleNow()).toMatchObject({ jobsFailed: 1, jobsCompleted: 0 });
+    expect(outcomes.totals().get('alerts')).toMatchObject({ failed: 1, completed: 1 });
+  });
+
+  it('metrics(instance:) without Redis: this instance’s own id only', async () => {
+    const ONE = `query ($instance: ID) { metrics(instance: $instance) { instances { id self } } }`;
+    const own = dataOf(await server.request(ONE, { variables: { instance: history.identity.id } })).metrics;
+    expect(own.instances).toEqual([{ id: history.identity.id, self: true }]);
+    const other = await server.request(ONE, { variables: { instance: 'another-host:1:abc' } });
+    expect(other.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('keeps at most 360 snapshots (one hour)', async () => {

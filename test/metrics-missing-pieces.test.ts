@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { hashApiKey } from '../src/auth/api-keys.js';
 import { poolSnapshot } from '../src/metrics/database-recorder.js';
 import { hasPlan, isReadOnlySelect } from '../src/metrics/query-plans.js';
 import { redisServerStats } from '../src/metrics/redis-info.js';
@@ -137,7 +138,8 @@ describe('Metrics over GraphQL', () => {
     const before = { orders: await countOf('orders'), items: await countOf('order_items') };
 
     // A statement carrying a credential: the new key's hash is its parameter.
-    dataOf(await plain.request(`mutation { createApiKey(name: "plans-redaction", role: VIEWER) { key } }`));
+    const created = dataOf(await plain.request(`mutation { createApiKey(name: "plans-redaction", role: VIEWER) { key } }`))
+      .createApiKey as { key: string };
     const rows = dataOf(await plain.request(SLOW_PLANS)).metrics.database.slowQueries as Array<{
       sql: string;
       sampleParameters: string[];
@@ -162,6 +164,20 @@ describe('Metrics over GraphQL', () => {
     const keyLookup = rows.find((row) => /"api_keys"/.test(row.sql) && row.sampleParameters.length > 0);
     expect(keyLookup, rows.map((row) => row.sql).join('\n')).toBeDefined();
     expect(keyLookup!.sampleParameters.every((value) => value === '(redacted: credentials)')).toBe(true);
+    // Nor in its plan: a plan with the values would print them as constants; credentials get the generic plan.
+    const keyInsert = rows.find((row) => /^insert into "api_keys"/i.test(row.sql));
+    expect(keyInsert, rows.map((row) => row.sql).join('\n')).toBeDefined();
+    expect(keyInsert!.plan.analyzed).toBe(false);
+    expect(keyInsert!.plan.text).toMatch(/Insert on api_keys/);
+    // Using the new key makes its lookup by hash run (and count as slow at 0 ms).
+    await plain.request('{ categories { id } }', { key: created.key });
+    const again = dataOf(await plain.request(SLOW_PLANS)).metrics.database.slowQueries as typeof rows;
+    const credentialRows = again.filter((r) => /"api_keys"/.test(r.sql));
+    expect(credentialRows.some((r) => /^select/i.test(r.sql))).toBe(true);
+    for (const row of credentialRows) {
+      expect(row.plan.text).not.toContain(hashApiKey(created.key));
+      expect(row.plan.text).not.toMatch(/'[0-9a-f]{64}'/);
+    }
     // Statements without a plan say so.
     expect(rows.find((row) => row.sql === 'begin')?.plan).toEqual({
       text: expect.stringMatching(/^No plan: Postgres plans only/),
@@ -171,6 +187,30 @@ describe('Metrics over GraphQL', () => {
     });
     // Planning the INSERT (and every other statement) wrote nothing.
     expect({ orders: await countOf('orders'), items: await countOf('order_items') }).toEqual(before);
+  });
+
+  it('DatabaseMetrics.slowQuery(sql) plans one recorded shape only; unknown text is null and never runs', async () => {
+    const listed = dataOf(await plain.request(SLOW_PLANS.replace(' plan { text analyzed planningMs executionMs }', ''))).metrics.database
+      .slowQueries as Array<{ sql: string; count: number }>;
+    const insert = listed.find((row) => /^insert into "orders"/i.test(row.sql));
+    expect(insert, listed.map((row) => row.sql).join('\n')).toBeDefined();
+    const ONE = `query ($sql: String!) { metrics { database { slowQuery(sql: $sql) { sql count plan { text analyzed } } } } }`;
+    // Which samples get planned: exactly the one asked for (slowQueries(limit: n) { plan } would plan n of them).
+    const planner = plain.app.services.metrics!.database.plans;
+    const planned = vi.spyOn(planner, 'plan');
+    try {
+      const one = dataOf(await plain.request(ONE, { variables: { sql: insert!.sql } })).metrics.database.slowQuery;
+      expect(one).toMatchObject({ sql: insert!.sql, plan: { analyzed: false, text: expect.stringMatching(/Insert on orders/) } });
+      expect(one.count).toBeGreaterThanOrEqual(insert!.count);
+      expect(planned).toHaveBeenCalledTimes(1);
+      // Text that is not a recorded shape (user SQL) is only looked up: null, nothing planned or run.
+      const unknown = await plain.request(ONE, { variables: { sql: 'delete from "orders"' } });
+      expect(unknown.body.errors).toBeUndefined();
+      expect(dataOf(unknown).metrics.database.slowQuery).toBeNull();
+      expect(planned).toHaveBeenCalledTimes(1);
+    } finally {
+      planned.mockRestore();
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { createLogger } from '../src/logger.js';
 import { LATENCY_BUCKETS_MS } from '../src/metrics/histogram-samples.js';
 import { JobOutcomes } from '../src/metrics/job-outcomes.js';
 import { LatencyHistogram } from '../src/metrics/latency-histogram.js';
+import { createPrometheusRegistry } from '../src/metrics/prometheus-exporter.js';
 import { blockEventLoop } from './helpers/block-event-loop.js';
 import { lastDays } from './helpers/dates.js';
 import { dataOf } from './helpers/graphql-client.js';
@@ -131,6 +132,39 @@ describe('JobOutcomes', () => {
       outcomes.stop();
     }
   });
+
+  it('stop() removes its event listeners; a slow reconcile round is never joined by a second one', async () => {
+    const events = new EventEmitter();
+    let reads = 0;
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const source = {
+      queue: {
+        getJob: async () => undefined,
+        // The first read hangs until released: a backend slower than the reconcile period.
+        getJobs: async () => {
+          reads += 1;
+          await blocked;
+          return [];
+        },
+      },
+      events,
+    };
+    const outcomes = new JobOutcomes(50);
+    outcomes.follow('maintenance', source, createLogger('silent'));
+    expect(events.listenerCount('completed')).toBe(1);
+    expect(events.listenerCount('failed')).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // eight periods
+    expect(reads).toBe(1);
+    release();
+    await waitFor(() => reads > 2, { timeoutMs: 2_000 });
+    outcomes.stop();
+    expect(events.listenerCount('completed')).toBe(0);
+    expect(events.listenerCount('failed')).toBe(0);
+    const after = reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reads).toBe(after);
+  });
 });
 
 describe('deploy/: alert rules and dashboard over a real /metrics', () => {
@@ -204,6 +238,24 @@ describe('deploy/: alert rules and dashboard over a real /metrics', () => {
         ['reports', 0],
       ]),
     );
+  });
+
+  it('analytic comes from the schema’s @cached fields: true from a field’s first call, before any cache read', async () => {
+    const metrics = server.app.services.metrics!;
+    const registry = createPrometheusRegistry(metrics, {
+      processDefaults: false,
+      logger: createLogger('silent'),
+      eventLoopLag: new LatencyHistogram(),
+      analyticFields: ['Probe.cachedField'],
+    });
+    // Timed, never read from the cache, not marked for the history: only the schema says it is analytic.
+    metrics.resolvers.field('Probe.cachedField').record(3, false);
+    metrics.resolvers.field('Probe.plainField').record(3, false);
+    const { samples: own } = readExposition(await registry.metrics());
+    const labelOf = (field: string) =>
+      own.find((s) => s.name === 'graphpulse_resolver_latency_seconds_count' && s.labels.field === field)?.labels.analytic;
+    expect(labelOf('Probe.cachedField')).toBe('true');
+    expect(labelOf('Probe.plainField')).toBe('false');
   });
 
   it('event-loop lag histogram: a 300 ms block lands between the 250 and 500 ms bounds', async () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createProgress } from '../../src/progress.js';
 import { withMigratedDatabase } from '../with-database.js';
 import { SEEDED_TABLES, seedDatabase } from './seed-database.js';
 
@@ -68,7 +69,20 @@ async function main(): Promise<number> {
   return withMigratedDatabase(
     'seed',
     async (database, logger) => {
-      const summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger });
+      // On stderr: a bar on a terminal, a plain line every ~5 s elsewhere; stdout keeps the summary below.
+      const progress = createProgress({ label: 'seed', unit: 'days' });
+      let summary;
+      try {
+        summary = await seedDatabase(database.pool, { scale: args.scale, seed: args.seed, reset: args.reset, logger, progress });
+      } catch (error) {
+        progress.abort(); // the one error message follows, as before
+        throw error;
+      }
+      const rows = SEEDED_TABLES.reduce((sum, t) => sum + summary.counts[t], 0);
+      progress.done(
+        `done: ${rows.toLocaleString('en-US')} rows in ${(summary.durationMs / 1000).toFixed(1)} s ` +
+          `(${Math.round(rows / (summary.durationMs / 1000)).toLocaleString('en-US')} rows/s overall)`,
+      );
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       const width = Math.max(...SEEDED_TABLES.map((t) => t.length));
       console.log(

@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/database.js';
 import { MATERIALIZED_VIEWS, refreshAggregates } from '../../src/db/queries/refresh-aggregates.js';
 import type { Tables } from '../../src/db/tables.js';
 import type { Logger } from '../../src/logger.js';
+import { formatRate, type Progress } from '../../src/progress.js';
 import { QueryPipeline } from './batch-writer.js';
 import { DAY_MS, buildWorld, isoDay, makeWindow } from './world.js';
 import { SEEDED_TABLES, writeAll, type SeededTable } from './write-rows.js';
@@ -20,6 +21,8 @@ export interface SeedOptions {
   logger?: Logger;
   /** Truncate every data table first (not api_keys); default false: refuse a database that has data. */
   reset?: boolean;
+  /** Shows the phases: days of rows written (rows, rows/s), ANALYZE, each view refreshed, commit. Default none. */
+  progress?: Progress;
 }
 
 export interface SeedSummary {
@@ -47,7 +50,7 @@ const SERIAL_TABLES = ['stores', 'categories', 'products', 'customers', 'orders'
  */
 export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise<SeedSummary> {
   const started = performance.now();
-  const { scale, seed = 42, today = new Date(), logger, reset = false } = options;
+  const { scale, seed = 42, today = new Date(), logger, reset = false, progress } = options;
   if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`seedDatabase: scale must be a positive number, got ${scale}`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seedDatabase: seed must be an integer, got ${seed}`);
   if (!(today instanceof Date) || Number.isNaN(today.getTime()))
@@ -76,7 +79,12 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
     const fkChecksSkipped = await skipForeignKeyChecks(client);
     logger?.debug({ fkChecksSkipped }, 'seed: foreign key triggers');
     const { world, customers } = buildWorld(seed, scale, window);
-    counts = await writeAll(pipeline, world, customers, seed, scale, today, logger);
+    progress?.phase('writing rows', window.days, 'days');
+    const writingSince = performance.now();
+    counts = await writeAll(pipeline, world, customers, seed, scale, today, logger, (_day, _index, _days, rows) => {
+      const seconds = (performance.now() - writingSince) / 1000;
+      progress?.tick(1, `${rows.toLocaleString('en-US')} rows, ${formatRate(seconds > 0 ? rows / seconds : NaN)} rows/s`);
+    });
     for (const table of SERIAL_TABLES) {
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) FROM ${table}`);
     }
@@ -84,13 +92,16 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
     // A refreshAggregates run elsewhere whose snapshot predates this seed must not advance the watermark.
     await client.query('UPDATE aggregate_state SET version = version + 1 WHERE id = 1');
     logger?.info({ counts }, 'seed rows written; analyzing and refreshing aggregates');
+    progress?.phase('ANALYZE');
     await client.query(`ANALYZE ${DATA_TABLES.join(', ')}`);
     // Emptied views make refreshAggregates rebuild them with a plain REFRESH (a sort, several
     // times faster than CONCURRENTLY's diff against the old contents). It runs in this
     // transaction, so other sessions see the old data and views, then the new ones — never a mix.
     for (const view of MATERIALIZED_VIEWS) await client.query(`REFRESH MATERIALIZED VIEW ${view} WITH NO DATA`);
-    await refreshAggregates(transactionDb(client));
+    progress?.phase('refreshing views', MATERIALIZED_VIEWS.length, 'views');
+    await refreshAggregates(transactionDb(client), (view) => progress?.tick(1, `${view} done`));
     await client.query(`ANALYZE ${MATERIALIZED_VIEWS.join(', ')}`);
+    progress?.phase('commit');
     await client.query('COMMIT');
   } catch (error) {
     try {

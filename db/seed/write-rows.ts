@@ -60,6 +60,9 @@ const EVENTS_AT_SCALE_1 = 300_000;
 const OUT_OF_STOCK_SHARE = 0.03;
 const LOW_STOCK_SHARE = 0.08;
 
+/** Called after each day's rows are handed to the pipeline: `rows` of every table so far. */
+export type OnSeedDay = (day: string, index: number, days: number, rows: number) => void;
+
 export async function writeAll(
   pipeline: QueryPipeline,
   world: World,
@@ -68,6 +71,7 @@ export async function writeAll(
   scale: number,
   today: Date,
   logger?: Logger,
+  onDay?: OnSeedDay,
 ): Promise<Record<SeededTable, number>> {
   const writer = (name: keyof typeof SQL, width: number, batchSize: number, extra: unknown[] = []) =>
     new BatchWriter(pipeline, `seed_${name}`, SQL[name], width, batchSize, extra);
@@ -126,6 +130,12 @@ export async function writeAll(
       events.push(++eventNo, e.storeId, e.type, e.occurredSec, e.sessionNo, e.customerId, e.properties, Math.min(e.receivedSec, cutoffSec));
       if (events.full) await events.flush();
     }
+    onDay?.(
+      dayKey,
+      day,
+      world.window.days,
+      stores.written + categories.written + products.written + customerRows.written + inventory.written + orderId + itemId + eventNo,
+    );
     if (day % 30 === 29) logger?.debug({ day: dayKey, orders: orderId, orderItems: itemId, events: eventNo }, 'seed progress');
   }
   await orders.flush();

@@ -61,6 +61,11 @@ export class AlertEventFeed {
     for (const stream of this.streams) stream.push(transition);
   }
 
+  /** Ends every open stream (the service stops): their subscriptions complete. */
+  closeAll(): void {
+    for (const stream of [...this.streams]) void stream.return();
+  }
+
   /** alertEvents subscriptions open on this instance. */
   get subscribers(): number {
     return this.streams.size;

@@ -1,15 +1,21 @@
 import type { Logger } from '../logger.js';
+import { ThrottledWarn } from '../logger-throttle.js';
 import type { AlertCluster } from './alert-cluster.js';
 import { evaluateAlerts, initialStatus, sameRule } from './alert-engine.js';
 import { AlertEventFeed } from './alert-event-feed.js';
 import type { AlertRule } from './alert-rules.js';
 import type { AlertStatus, AlertTransition } from './alert-status.js';
 import type { AlertInputPoint } from './alert-values.js';
-import { notifiesWebhook, webhookBodyOf, type AlertWebhookJob } from './alert-webhook.js';
+import { notifiesWebhook, webhookBodyOf, WebhookOutbox, type AlertWebhookJob } from './alert-webhook.js';
 
 /** The history the rules read (src/metrics/history's MetricsHistory fits it). */
 export interface AlertHistory {
-  points(scope: 'INSTANCE' | 'CLUSTER', minutes: number, stepSeconds: number): Promise<AlertInputPoint[]>;
+  /** degraded: a CLUSTER series that holds this instance only, because Redis could not be read. */
+  series(
+    scope: 'INSTANCE' | 'CLUSTER',
+    minutes: number,
+    stepSeconds: number,
+  ): Promise<{ points: readonly AlertInputPoint[]; degraded: boolean }>;
 }
 
 export interface AlertServiceOptions {
@@ -51,10 +57,16 @@ export class AlertService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  private lastWarning = 0;
+  /** The last evaluation was skipped over a degraded cluster history (logged once per streak). */
+  private skippingDegraded = false;
+  private readonly warnings: ThrottledWarn;
+  /** Webhook bodies whose job could not be queued (Redis down): queued again at each evaluation. */
+  readonly outbox: WebhookOutbox;
 
   constructor(private readonly options: AlertServiceOptions) {
     this.role = options.cluster ? 'follower' : 'alone';
+    this.warnings = new ThrottledWarn(options.logger, WARN_EVERY_MS);
+    this.outbox = new WebhookOutbox(options.enqueueWebhook, options.logger);
   }
 
   get rules(): readonly AlertRule[] {
@@ -82,12 +94,14 @@ export class AlertService {
     this.schedule(0);
   }
 
-  /** Stops evaluating and gives the lease up, so another instance takes over at its next evaluation. */
+  /** Stops evaluating, ends the open alertEvents streams and gives the lease up, so another instance takes over at its next evaluation. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    // Their subscriptions complete instead of waiting forever on a service that delivers nothing more.
+    this.feed.closeAll();
     if (this.role === 'holder') {
       await this.options.cluster?.lease.release().catch((error: unknown) => this.warn(error, 'alert lease not released; it expires'));
     }
@@ -137,6 +151,8 @@ export class AlertService {
   private async evaluate(): Promise<void> {
     const { cluster, history, rules } = this.options;
     const now = new Date();
+    // Webhooks that could not be queued at an earlier evaluation go first (in order), whatever this instance's role now.
+    await this.outbox.flush();
     const role = await this.decideRole();
     if (role === 'follower') {
       // Kept current so that taking over, or evaluating alone while Redis is away, starts from the cluster's states.
@@ -144,12 +160,36 @@ export class AlertService {
       if (stored) this.statuses = new Map(stored.map((s) => [s.name, s]));
       return;
     }
-    const points = (await history()?.points(role === 'holder' ? 'CLUSTER' : 'INSTANCE', WINDOW_MINUTES, STEP_SECONDS)) ?? [];
-    const { statuses, transitions } = evaluateAlerts(rules, this.statuses, points, now);
-    this.statuses = new Map(statuses.map((s) => [s.name, s]));
-    if (role === 'holder' && cluster) {
-      await cluster.writeStatuses(statuses).catch((error: unknown) => this.warn(error, 'alert states not stored in Redis'));
+    const series = await history()?.series(role === 'holder' ? 'CLUSTER' : 'INSTANCE', WINDOW_MINUTES, STEP_SECONDS);
+    if (series?.degraded) {
+      // The points hold this instance only: read as the cluster, they would resolve alerts the others still show. Wait for Redis.
+      if (!this.skippingDegraded) {
+        this.options.logger.warn('alerts not evaluated: the cluster history could not be read from Redis; states kept until it can');
+      }
+      this.skippingDegraded = true;
+      return;
     }
+    if (this.skippingDegraded) this.options.logger.info('cluster history readable again: alerts evaluated');
+    this.skippingDegraded = false;
+    const { statuses, transitions } = evaluateAlerts(rules, this.statuses, series?.points ?? [], now);
+    if (role === 'holder' && cluster) {
+      const stored = await cluster.writeStatusesIfHolder(statuses).catch((error: unknown) => {
+        // Redis failed (no successor can take the lease through it either): the transitions are told, and the next
+        // evaluation finds out whether this instance still holds the lease or evaluates alone.
+        this.warn(error, 'alert states not stored in Redis');
+        return true;
+      });
+      if (!stored) {
+        // Another instance took the lease while this one read the history: it evaluates and announces; this one follows.
+        this.role = 'follower';
+        this.options.logger.info(
+          { instance: this.options.instance, transitions: transitions.length },
+          'alert lease lost during the evaluation: its results are dropped, the new holder evaluates',
+        );
+        return;
+      }
+    }
+    this.statuses = new Map(statuses.map((s) => [s.name, s]));
     for (const transition of transitions) this.announce(transition, role === 'holder');
   }
 
@@ -202,20 +242,13 @@ export class AlertService {
     }
     if (webhookUrl && notifiesWebhook(transition)) {
       // Not awaited: a queue backend that is slow to answer must not hold the next evaluation.
-      this.options
-        .enqueueWebhook({ url: webhookUrl, body: webhookBodyOf(transition, instance) })
-        .catch((error: unknown) =>
-          logger.error({ err: error, alert: transition.name, state: transition.state }, 'alert webhook not queued'),
-        );
+      void this.outbox.send({ url: webhookUrl, body: webhookBodyOf(transition, instance) });
     }
   }
 
+  /** Logs each distinct message at most once per WARN_EVERY_MS; null, to stand for the value a failed read did not give. */
   private warn(error: unknown, message: string): null {
-    const now = Date.now();
-    if (now - this.lastWarning >= WARN_EVERY_MS) {
-      this.lastWarning = now;
-      this.options.logger.warn({ err: error }, message);
-    }
+    this.warnings.warn(error, message);
     return null;
   }
 }

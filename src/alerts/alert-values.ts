@@ -24,16 +24,28 @@ const FAILED_JOBS_WINDOW_MS = 5 * 60_000;
 const MB = 1024 * 1024;
 
 /**
- * The newest point, when it is recent: in one of the last two complete steps (or the one
- * under way). A snapshot lands in the step holding the middle of its 10 s, so the newest
- * point is usually the step before the current one; a step without any snapshot has no
- * point, and once two steps in a row have none (sampling stopped) there is no data.
+ * How long after its end a step is taken as complete: every instance samples on the same
+ * 10-s wall-clock boundaries, and their publishes into the step that just ended land within
+ * this (a step read earlier may hold some instances only, e.g. half the requests).
+ */
+export const STEP_SETTLE_MS = 2_000;
+
+/**
+ * The point of the newest complete step (ended at least STEP_SETTLE_MS before `now`), when
+ * it is recent: one of the last two complete steps. A snapshot lands in the step holding the
+ * middle of its 10 s, so a step fills as it ends; a step without any snapshot has no point,
+ * and once two complete steps in a row have none (sampling stopped) there is no data.
  */
 export function newestPoint<P extends AlertInputPoint>(points: readonly P[], now: number): P | null {
+  // Start of the newest step whose end is at least STEP_SETTLE_MS ago.
+  const newestComplete = Math.floor((now - STEP_SETTLE_MS) / ALERT_STEP_MS) * ALERT_STEP_MS - ALERT_STEP_MS;
+  const oldestFresh = newestComplete - ALERT_STEP_MS;
   let newest: P | null = null;
-  for (const point of points) if (!newest || point.at.getTime() > newest.at.getTime()) newest = point;
-  const oldestFresh = Math.floor(now / ALERT_STEP_MS) * ALERT_STEP_MS - 2 * ALERT_STEP_MS;
-  return newest && newest.at.getTime() >= oldestFresh ? newest : null;
+  for (const point of points) {
+    const at = point.at.getTime();
+    if (at <= newestComplete && at >= oldestFresh && (!newest || at > newest.at.getTime())) newest = point;
+  }
+  return newest;
 }
 
 /** A percentile of a step without samples says nothing: no data, not 0 ms. */

@@ -1,14 +1,13 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createFastRedis } from '../redis.js';
+import { createRedisSubscriber, type RedisClient } from '../redis.js';
 import { AlertCluster } from './alert-cluster.js';
 import { AlertService, type AlertHistory } from './alert-service.js';
 import type { AlertWebhookJob } from './alert-webhook.js';
 
 export interface AlertsParts {
   /** The cache's fail-fast connection; null without REDIS_URL (alerts stay in this instance). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   logger: Logger;
   instance: string;
   history: () => AlertHistory | undefined;
@@ -26,11 +25,7 @@ export function createAlerts(config: Config, parts: AlertsParts): AlertsRuntime 
   const subscriber =
     parts.redis && config.REDIS_URL
       ? // Like the cache's subscriber: queues its SUBSCRIBE until connected and re-subscribes after reconnects.
-        createFastRedis(config.REDIS_URL, parts.logger, 'alerts-subscriber', {
-          enableOfflineQueue: true,
-          enableAutoPipelining: false,
-          commandTimeout: undefined,
-        })
+        createRedisSubscriber(config.REDIS_URL, parts.logger, 'alerts-subscriber')
       : null;
   const cluster =
     parts.redis && subscriber

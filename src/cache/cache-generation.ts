@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { RedisStore } from './redis-store.js';
@@ -30,6 +30,8 @@ export function keyInGeneration(generation: number, key: string): string {
 }
 
 const GENERATION_PART = /^g\d+:/;
+/** How often each instance re-reads the generation even when no message came (ms). */
+const GENERATION_POLL_MS = 5_000;
 
 /** The inverse of keyInGeneration: the key as L1 knows it. */
 export function keyWithoutGeneration(key: string): string {
@@ -37,7 +39,7 @@ export function keyWithoutGeneration(key: string): string {
 }
 
 export interface RemoteGeneration {
-  redis: Redis;
+  redis: RedisClient;
   /** Commands go through the cache's breaker, and its availability says when to read the generation again. */
   store: RedisStore;
   /** `${REDIS_PREFIX}generation`: one integer, no expiry. */
@@ -59,6 +61,9 @@ export class CacheGeneration {
   private value = 0;
   private confirmed: boolean;
   private reading: Promise<boolean> | null = null;
+  /** Losses of Redis or of pub/sub so far: a read that overlapped one may predate a bump made during it. */
+  private losses = 0;
+  private readonly poll: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(generation: number) => void>();
 
   constructor(
@@ -67,11 +72,22 @@ export class CacheGeneration {
   ) {
     this.confirmed = remote === null;
     if (!remote) return;
-    remote.store.onAvailabilityChange((usable) => {
-      if (!usable) this.confirmed = false;
-      else void this.read();
-    });
-    remote.bus?.onListeningChange((listening) => listening && void this.read());
+    const lost = () => {
+      this.losses += 1;
+      this.confirmed = false;
+    };
+    remote.store.onAvailabilityChange((usable) => (usable ? void this.read() : lost()));
+    // Without the subscription a bump's message would be missed: L2 waits until a read after re-subscribing.
+    remote.bus?.onListeningChange((listening) => (listening ? void this.read() : lost()));
+    // A bump whose message was lost while both connections stayed up (the bumping instance could not
+    // publish) is still picked up here: one small read per instance every few seconds.
+    this.poll = setInterval(() => remote.store.usable && void this.read(), GENERATION_POLL_MS);
+    this.poll.unref();
+  }
+
+  /** Stops the periodic read (the cache's close). */
+  close(): void {
+    if (this.poll) clearInterval(this.poll);
   }
 
   get current(): number {
@@ -97,14 +113,22 @@ export class CacheGeneration {
 
   private async readOnce(): Promise<boolean> {
     const { redis, store, key } = this.remote!;
-    const stored = await store.attempt('generation', async () => Number(await redis.eval(READ_SCRIPT, 1, key, String(this.value))), null);
-    if (stored === null) {
-      this.logger.warn({ generation: this.value }, 'cache generation not read (Redis unreachable); L2 unused until it is');
-      return false;
+    for (;;) {
+      const lossesBefore = this.losses;
+      const stored = await store.attempt('generation', async () => Number(await redis.eval(READ_SCRIPT, 1, key, String(this.value))), null);
+      if (stored === null) {
+        this.logger.warn({ generation: this.value }, 'cache generation not read (Redis unreachable); L2 unused until it is');
+        return false;
+      }
+      this.advanceTo(stored, 'read');
+      // Sent before a loss and answered after it: a bump made during the loss may be missing from the answer.
+      if (this.losses !== lossesBefore) {
+        if (!store.usable) return false;
+        continue;
+      }
+      this.confirmed = store.usable;
+      return true;
     }
-    this.advanceTo(stored, 'read');
-    this.confirmed = store.usable;
-    return true;
   }
 
   /** A generation announced by another instance. */

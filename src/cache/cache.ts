@@ -15,6 +15,11 @@ export interface CacheEntry<V = unknown> {
   /** ms epoch until which the value may be served stale (>= freshUntil). */
   staleUntil: number;
   tags: string[];
+  /**
+   * The versions of its tags read before it was computed (src/cache/tag-versions.ts): an L2
+   * read serves it only while they are current. Absent when computed without Redis.
+   */
+  versions?: Record<string, string>;
 }
 
 /** One tier (L1 memory, L2 Redis). Stores never throw on reads: an unreachable tier is a miss. */
@@ -40,4 +45,6 @@ export interface CacheOutcome {
   freshUntil: number;
   staleUntil: number;
   scope: 'PUBLIC' | 'PRIVATE';
+  /** The entry's tag versions (its stamp): an operation entry built from fields carries the union of theirs. */
+  versions?: Record<string, string>;
 }

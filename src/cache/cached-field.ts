@@ -7,7 +7,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { scopeKey } from '../auth/principal.js';
-import { withinCachedField, type RequestContext } from '../context.js';
+import type { RequestContext } from '../context.js';
+import { computationContext } from './fresh-reads.js';
 import { cachedDirective, type CacheScopeName } from '../schema/directives/cached.directive.js';
 import { argsKey, hashOf, stableJson } from './keys.js';
 import { compileTagTemplate, type TagTemplate } from './tags.js';
@@ -89,7 +90,11 @@ export function cachedResolver(
     // The request's cache record stands for the request: once Redis failed it, its other fields do not ask Redis.
     const options = { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags, request: ctx.cacheRecord };
     return cache
-      .fetch(key, options, () => resolve(parent, args, withinCachedField(ctx), info))
+      .fetch(key, options, () => {
+        // With read replicas, a computation whose tags a write noted first learns where it may read.
+        const view = computationContext(ctx, tags);
+        return view instanceof Promise ? view.then((within) => resolve(parent, args, within, info)) : resolve(parent, args, view, info);
+      })
       .then(
         ({ value, outcome }) => {
           ctx.cacheRecord?.record({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...outcome });

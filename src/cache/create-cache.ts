@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createFastRedis } from '../redis.js';
+import { createFastRedis, createRedisSubscriber, type RedisClient } from '../redis.js';
 import { CacheGeneration } from './cache-generation.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { MemoryStore } from './memory-store.js';
@@ -12,7 +11,7 @@ export interface CacheRuntime {
   cache: TieredCache;
   bus: InvalidationBus | null;
   /** The fail-fast connection, shared with rate limits; null without REDIS_URL. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   status(): { mode: 'L1' | 'L1+L2'; redisConnected: boolean; degraded: boolean };
   close(): Promise<void>;
 }
@@ -26,11 +25,7 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
   }
   const redis = createFastRedis(config.REDIS_URL, logger, 'cache');
   // The subscriber may queue its SUBSCRIBE until connected and re-subscribes after reconnects.
-  const subscriber = createFastRedis(config.REDIS_URL, logger, 'subscriber', {
-    enableOfflineQueue: true,
-    enableAutoPipelining: false,
-    commandTimeout: undefined,
-  });
+  const subscriber = createRedisSubscriber(config.REDIS_URL, logger, 'subscriber');
   const l2 = new RedisStore(redis, config.REDIS_PREFIX, logger);
   const bus = new InvalidationBus(redis, subscriber, `${config.REDIS_PREFIX}bus`, logger, l2);
   // Before anything waits on Redis: it reads the generation itself whenever Redis becomes usable.
@@ -62,6 +57,7 @@ export async function createCache(config: Config, logger: Logger): Promise<Cache
     redis,
     status: () => ({ mode: 'L1+L2', redisConnected: l2.connected, degraded: l2.degraded }),
     close: async () => {
+      generation.close();
       bus.close();
       l2.close();
       subscriber.disconnect();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { isCluster, onChannelMessage, publishMessage, subscribeChannel, type RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { RedisCommandGate } from './redis-store.js';
 
@@ -26,8 +27,8 @@ export class InvalidationBus {
   private closed = false;
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
     private readonly logger: Logger,
     /** Publishes go through the cache connection's breaker: not sent while it is open, and a timeout opens it. */
@@ -40,16 +41,22 @@ export class InvalidationBus {
   }
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (channel: string, text: string) => {
+    onChannelMessage(this.subscriber, (channel: string, text: string) => {
       if (channel !== this.channel) return;
       try {
-        const { origin, message } = JSON.parse(text) as { origin: string; message: BusMessage };
-        if (origin === this.origin) return;
+        const { origin, message, probe } = JSON.parse(text) as { origin: string; message?: BusMessage; probe?: string };
+        if (probe !== undefined) {
+          // Our own probe came back: the (sharded) subscription is live again.
+          if (origin === this.origin && probe === this.probe) this.setSubscribed(true);
+          return;
+        }
+        if (origin === this.origin || !message) return;
         for (const handler of this.handlers) handler(message);
       } catch (error) {
         this.logger.error({ err: error, text }, 'bad message on the invalidation channel');
       }
     });
+    if (isCluster(this.subscriber)) return this.startSharded(this.subscriber);
     this.subscriber.on('close', () => {
       if (this.subscribed && !this.closed)
         this.logger.warn('Redis pub/sub connection lost: invalidations of other instances do not reach this one');
@@ -66,6 +73,47 @@ export class InvalidationBus {
     });
     await this.subscriber.subscribe(this.channel);
     this.setSubscribed(true);
+  }
+
+  /**
+   * Cluster mode: SSUBSCRIBE on the master of the channel's slot (ioredis keeps that
+   * connection and moves it after a failover, at its next slot-map refresh). ioredis does
+   * not say when a moved subscription is live again, so a lost shard connection makes this
+   * bus not listening until a probe it publishes on the channel comes back to it.
+   */
+  private async startSharded(subscriber: Cluster): Promise<void> {
+    const lost = () => {
+      if (this.closed) return;
+      if (this.subscribed) this.logger.warn('Redis pub/sub shard connection lost: invalidations of other instances do not reach this one');
+      this.setSubscribed(false);
+      this.probeUntilListening();
+    };
+    // '-node': a connection of the subscriber's cluster ended (the shard subscriber's among them); '-subscriber': replaced.
+    subscriber.on('-node', lost);
+    subscriber.on('-subscriber', lost);
+    subscriber.on('close', lost);
+    await subscribeChannel(subscriber, this.channel);
+    this.setSubscribed(true);
+  }
+
+  private probe: string | null = null;
+  private probing: NodeJS.Timeout | null = null;
+
+  /** Publishes a probe every 250 ms until it comes back on the subscription (setSubscribed(true)). */
+  private probeUntilListening(): void {
+    if (this.probing || this.closed) return;
+    const tick = () => {
+      if (this.closed || this.subscribed) {
+        this.probing = null;
+        this.probe = null;
+        return;
+      }
+      this.probe = randomUUID();
+      publishMessage(this.publisher, this.channel, JSON.stringify({ origin: this.origin, probe: this.probe })).catch(() => {});
+      this.probing = setTimeout(tick, 250);
+      this.probing.unref();
+    };
+    tick();
   }
 
   private setSubscribed(subscribed: boolean): void {
@@ -88,7 +136,7 @@ export class InvalidationBus {
   async send(message: BusMessage): Promise<boolean> {
     const text = JSON.stringify({ origin: this.origin, message });
     const publish = async () => {
-      await this.publisher.publish(this.channel, text);
+      await publishMessage(this.publisher, this.channel, text);
       return true;
     };
     let sent: boolean;
@@ -110,5 +158,7 @@ export class InvalidationBus {
   /** Stops reporting the connection's changes (the connections are closed by their owner). */
   close(): void {
     this.closed = true;
+    if (this.probing) clearTimeout(this.probing);
+    this.probing = null;
   }
 }

@@ -1,19 +1,19 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { isCluster, masterNodes, type RedisClient } from '../redis.js';
 import type { CacheEntry, CacheStore } from './cache.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-
-/** Removes the members of every tag set and the sets themselves; returns the keys that existed. */
-const INVALIDATE_SCRIPT = `
-local removed = {}
-for i, tagKey in ipairs(KEYS) do
-  local members = redis.call('SMEMBERS', tagKey)
-  for _, key in ipairs(members) do
-    if redis.call('DEL', key) == 1 then table.insert(removed, key) end
-  end
-  redis.call('DEL', tagKey)
-end
-return removed`;
+import { l2Keys, type L2Keys } from './l2-keys.js';
+import {
+  ABSENT_VERSION,
+  encodeStamped,
+  INVALIDATE_ALL_SCRIPT,
+  INVALIDATE_TAG_SCRIPT,
+  newVersion,
+  splitStamped,
+  VERSION_TTL_MS,
+  WRITE_IF_CURRENT_SCRIPT,
+  type TagVersions,
+} from './tag-versions.js';
 
 const RELEASE_LOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -49,8 +49,9 @@ export interface RedisCommandGate {
 }
 
 /**
- * L2: entries as JSON strings with a TTL that includes the stale window; tags as Redis
- * sets with expiry (no KEYS, ever). Every command goes through a circuit breaker: an
+ * L2: entries as JSON strings with a TTL that includes the stale window, stamped with the
+ * versions of their tags; tags as Redis sets with expiry (no KEYS, ever); a single server
+ * or a Redis Cluster (key layout: src/cache/l2-keys.ts). Every command goes through a circuit breaker: an
  * error counts as a miss; a command Redis did not answer (timeout, connection lost)
  * opens it at once, and every pending command is released with its fallback, so the
  * first timeout is the last wait. While open nothing is sent; the store probes Redis
@@ -70,11 +71,15 @@ export class RedisStore implements CacheStore, RedisCommandGate {
   private readonly watchTimer: NodeJS.Timeout;
   private closed = false;
 
+  /** The key layout of this connection's mode (src/cache/l2-keys.ts). */
+  readonly keys: L2Keys;
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
+    this.keys = l2Keys(prefix, isCluster(redis));
     // Not connected yet: unusable until the first probe answers (no opening counted).
     this.breaker = new CircuitBreaker(
       REPLY_FAILURE_THRESHOLD,
@@ -105,6 +110,16 @@ export class RedisStore implements CacheStore, RedisCommandGate {
   /** Commands are sent (the breaker is closed). */
   get usable(): boolean {
     return !this.breaker.isOpen;
+  }
+
+  /**
+   * Called when a cluster's node list changes (a failover promoted a replica, a node left or
+   * joined); never for a single server.
+   */
+  onTopologyChange(listener: () => void): void {
+    if (!isCluster(this.redis)) return;
+    this.redis.on('+node', () => !this.closed && listener());
+    this.redis.on('-node', () => !this.closed && listener());
   }
 
   /** Called with false when the breaker opens and true when it closes (Redis usable again). */
@@ -179,12 +194,21 @@ export class RedisStore implements CacheStore, RedisCommandGate {
     }
   }
 
+  /**
+   * The entry, when its stamp is current: every tag version it was computed under is still
+   * the tag's version (src/cache/tag-versions.ts). Single node: a GET (the write checked the
+   * stamp atomically, and an invalidation after it deletes the entry). Cluster: the entry,
+   * then its versions (per-key GETs, each to its tag's shard, in parallel).
+   */
   async get(key: string): Promise<CacheEntry | undefined> {
-    const text = await this.attempt('get', () => this.redis.get(this.prefix + 'c:' + key), null);
+    const text = await this.attempt('get', () => this.readCurrent(this.keys.entry(key)), null);
     if (!text) return undefined;
     let entry: CacheEntry;
     try {
-      entry = JSON.parse(text) as CacheEntry;
+      const stamped = splitStamped(text);
+      if (!stamped) return undefined;
+      entry = JSON.parse(stamped.entryJson) as CacheEntry;
+      entry.versions = stamped.versions;
     } catch (error) {
       // A bad value is not a Redis failure: a miss, without touching the breaker.
       this.logger.error({ err: error, key }, 'unreadable L2 cache entry; treated as a miss');
@@ -193,39 +217,135 @@ export class RedisStore implements CacheStore, RedisCommandGate {
     return entry.staleUntil > Date.now() ? entry : undefined;
   }
 
-  /** Never rejects; callers do not await it (an L2 write never adds to a request's latency). */
-  set(key: string, entry: CacheEntry): Promise<void> {
+  private async readCurrent(fullKey: string): Promise<string | null> {
+    const text = await this.redis.get(fullKey);
+    if (!isCluster(this.redis)) return text;
+    const stamped = text ? splitStamped(text) : undefined;
+    if (!stamped) return null;
+    const tags = Object.keys(stamped.versions);
+    if (tags.length === 0) return text;
+    const current = await this.readVersions(tags);
+    return tags.every((tag) => current[tag] === stamped.versions[tag]) ? text : null;
+  }
+
+  /** Current versions of the tags: one GET each, sent together (a cluster routes each to its tag's shard). */
+  private async readVersions(tags: readonly string[]): Promise<TagVersions> {
+    const values = await Promise.all(tags.map((tag) => this.redis.get(this.keys.tagVersion(tag))));
+    const versions: TagVersions = {};
+    tags.forEach((tag, i) => (versions[tag] = values[i] ?? ABSENT_VERSION));
+    return versions;
+  }
+
+  /**
+   * The versions of the tags now, or null when Redis was not reached: read before a value
+   * is computed, stored with it (set), checked on every L2 read (get).
+   */
+  versions(tags: readonly string[]): Promise<TagVersions | null> {
+    if (tags.length === 0) return Promise.resolve({});
+    return this.attempt('versions', () => this.readVersions([...new Set(tags)]), null);
+  }
+
+  /**
+   * Never rejects; callers do not await it (an L2 write never adds to a request's latency).
+   * `versions`: the tag versions read before the value was computed (its stamp). Single
+   * node: one script writes the entry and its tag-set memberships only if the stamp is still
+   * current. Cluster: the entry key and each tag's set are separate commands (other slots):
+   * the set is only what invalidate deletes eagerly, the stamp (checked on read) is what
+   * keeps a late write from being served.
+   */
+  set(key: string, entry: CacheEntry, versions: TagVersions = entry.versions ?? {}): Promise<void> {
     return this.attempt(
       'set',
       async () => {
-        const ttl = Math.max(1, entry.staleUntil - Date.now());
-        const fullKey = this.prefix + 'c:' + key;
-        const multi = this.redis.multi().set(fullKey, JSON.stringify(entry), 'PX', ttl);
-        for (const tag of entry.tags) {
-          const tagKey = this.prefix + 't:' + tag;
-          // A tag set lives as long as its longest-lived member: NX sets the first expiry, GT only extends it.
-          multi
-            .sadd(tagKey, fullKey)
-            .pexpire(tagKey, ttl + 1_000, 'NX')
-            .pexpire(tagKey, ttl + 1_000, 'GT');
+        // Never outlive the versions it was stamped with (see VERSION_TTL_MS).
+        const ttl = Math.min(Math.max(1, entry.staleUntil - Date.now()), VERSION_TTL_MS / 2);
+        const fullKey = this.keys.entry(key);
+        const value = encodeStamped(entry, versions);
+        if (!isCluster(this.redis)) {
+          const tags = entry.tags;
+          const keys = [fullKey, ...tags.map((t) => this.keys.tagSet(t)), ...tags.map((t) => this.keys.tagVersion(t))];
+          // EVAL, not EVALSHA: a first EVALSHA's NOSCRIPT retry would land after later commands
+          // of this connection, and callers rely on its order (Redis caches the compiled script anyway).
+          await this.redis.eval(
+            WRITE_IF_CURRENT_SCRIPT,
+            keys.length,
+            ...keys,
+            value,
+            ttl,
+            ttl + 1_000,
+            ...tags.map((t) => versions[t] ?? '*'),
+          );
+          return;
         }
-        await multi.exec();
+        const writes: Array<Promise<unknown>> = [this.redis.set(fullKey, value, 'PX', ttl)];
+        for (const tag of entry.tags) {
+          const tagKey = this.keys.tagSet(tag);
+          // A tag set lives as long as its longest-lived member: NX sets the first expiry, GT only extends it.
+          writes.push(
+            this.redis.sadd(tagKey, fullKey),
+            this.redis.pexpire(tagKey, ttl + 1_000, 'NX'),
+            this.redis.pexpire(tagKey, ttl + 1_000, 'GT'),
+          );
+        }
+        await Promise.all(writes);
       },
       undefined,
     );
   }
 
-  /** Deletes the entries of the tags and the tag sets; the keys removed, or null when Redis was not reached. */
+  /**
+   * New versions for the tags (what makes every entry stamped before unservable), then their
+   * entries and sets deleted (memory, and the count). The keys removed (as callers name
+   * them), or null when Redis was not reached. Single node: one script. Cluster: one script
+   * per tag on its slot, then each member deleted on its own slot; no script crosses slots.
+   */
   async invalidate(tags: readonly string[]): Promise<string[] | null> {
     if (tags.length === 0) return [];
+    const version = newVersion();
     const removed = await this.attempt(
       'invalidate',
-      () => this.redis.eval(INVALIDATE_SCRIPT, tags.length, ...tags.map((t) => this.prefix + 't:' + t)) as Promise<string[]>,
+      async () => {
+        if (!isCluster(this.redis)) {
+          const keys = [...tags.map((t) => this.keys.tagSet(t)), ...tags.map((t) => this.keys.tagVersion(t))];
+          return (await this.redis.eval(INVALIDATE_ALL_SCRIPT, keys.length, ...keys, version, VERSION_TTL_MS)) as string[];
+        }
+        const cluster = this.redis;
+        const memberLists = await Promise.all(
+          tags.map(
+            (tag) =>
+              cluster.eval(INVALIDATE_TAG_SCRIPT, 2, this.keys.tagSet(tag), this.keys.tagVersion(tag), version, VERSION_TTL_MS) as Promise<
+                string[]
+              >,
+          ),
+        );
+        const members = [...new Set(memberLists.flat())];
+        const existed = await Promise.all(members.map((member) => cluster.unlink(member)));
+        return members.filter((_, i) => existed[i] === 1);
+      },
       null,
     );
     if (removed === null) return null;
-    const cut = this.prefix.length + 2;
-    return removed.map((key) => key.slice(cut));
+    return removed.map((key) => this.keys.keyOfEntry(key)).filter((key): key is string => key !== undefined);
+  }
+
+  /** SCAN over every master (a cluster's keyspace is split among them); each page's keys removed one by one (their own slots). */
+  private async scanAndUnlink(pattern: string, through: 'breaker' | 'direct'): Promise<boolean> {
+    for (const node of masterNodes(this.redis)) {
+      let cursor = '0';
+      do {
+        const scan = () => node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        const page = through === 'breaker' ? await this.attempt('scan', scan, null) : await scan();
+        if (page === null) return false;
+        const [next, keys] = page;
+        if (keys.length > 0) {
+          const unlink = () => Promise.all(keys.map((key) => this.redis.unlink(key)));
+          if (through === 'breaker' && (await this.attempt('unlink', unlink, null)) === null) return false;
+          if (through === 'direct') await unlink();
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return true;
   }
 
   /**
@@ -235,14 +355,7 @@ export class RedisStore implements CacheStore, RedisCommandGate {
    */
   async invalidateEverything(): Promise<boolean> {
     for (const family of ['c:', 't:']) {
-      let cursor = '0';
-      do {
-        const page = await this.attempt('scan', () => this.redis.scan(cursor, 'MATCH', `${this.prefix}${family}*`, 'COUNT', 1000), null);
-        if (page === null) return false;
-        const [next, keys] = page;
-        if (keys.length > 0 && (await this.attempt('unlink', () => this.redis.unlink(...keys), null)) === null) return false;
-        cursor = next;
-      } while (cursor !== '0');
+      if (!(await this.scanAndUnlink(`${this.prefix}${family}*`, 'breaker'))) return false;
     }
     return true;
   }
@@ -255,27 +368,18 @@ export class RedisStore implements CacheStore, RedisCommandGate {
     return this.attempt('info', () => this.redis.info(), null);
   }
 
-  /** A short cross-instance lock so one instance computes a missing key while the others wait for it. */
+  /** A short cross-instance lock so one instance computes a missing key while the others wait for it (on the entry's slot). */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean | null> {
-    return this.attempt('lock', async () => (await this.redis.set(this.prefix + 'l:' + key, token, 'PX', ttlMs, 'NX')) === 'OK', null);
+    return this.attempt('lock', async () => (await this.redis.set(this.keys.lock(key), token, 'PX', ttlMs, 'NX')) === 'OK', null);
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await this.attempt(
-      'unlock',
-      async () => void (await this.redis.eval(RELEASE_LOCK_SCRIPT, 1, this.prefix + 'l:' + key, token)),
-      undefined,
-    );
+    await this.attempt('unlock', async () => void (await this.redis.eval(RELEASE_LOCK_SCRIPT, 1, this.keys.lock(key), token)), undefined);
   }
 
   async clear(): Promise<void> {
-    // Only used by tests on a private prefix; SCAN (never KEYS) over that prefix.
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await this.redis.del(...keys);
-    } while (cursor !== '0');
+    // Only used by tests on a private prefix; SCAN (never KEYS) over that prefix, on every master.
+    await this.scanAndUnlink(`${this.prefix}*`, 'direct');
   }
 
   /** Stops the heartbeat and ignores the connection's events (the connection is closed by its owner). */

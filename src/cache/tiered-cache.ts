@@ -4,10 +4,12 @@ import type { CacheEntry, CacheOutcome, CacheTier } from './cache.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { MemoryStore } from './memory-store.js';
 import { CacheGeneration, keyInGeneration, keyWithoutGeneration } from './cache-generation.js';
-import { TOO_SLOW, withinHedge } from './hedge.js';
+import { REDIS_HEDGE_MS, TOO_SLOW, withinHedge } from './hedge.js';
 import { MissedInvalidations } from './missed-invalidations.js';
 import { OutageClock, type RedisPart } from './outage-clock.js';
+import { RecentInvalidations } from './recent-invalidations.js';
 import type { RedisStore } from './redis-store.js';
+import type { TagVersions } from './tag-versions.js';
 
 export interface FetchOptions {
   /** Field coordinate (Store.revenue) for per-field statistics. */
@@ -27,6 +29,8 @@ export interface FetchOptions {
 export interface TieredCacheOptions {
   /** CACHE_OUTAGE_TTL_MS: the longest an entry is served while this instance may miss invalidations (default 5000). */
   outageTtlMs?: number;
+  /** How long a read or an invalidation waits on Redis before going on without it (default REDIS_HEDGE_MS; tests on a loaded box raise it). */
+  hedgeMs?: number;
   /** The cache generation (createCache keeps it in Redis); default: in memory, starting at 0. */
   generation?: CacheGeneration;
 }
@@ -51,6 +55,7 @@ function outcomeOf(entry: CacheEntry, tier: CacheTier | 'MISS', now: number): Fe
     tags: entry.tags,
     freshUntil: entry.freshUntil,
     staleUntil: entry.staleUntil,
+    versions: entry.versions,
   };
 }
 
@@ -93,6 +98,8 @@ export class TieredCache {
   /** Requests that saw Redis fail (their cache records): they do not ask it again. */
   private readonly requestsRedisFailed = new WeakSet<object>();
   private readonly generation: CacheGeneration;
+  private readonly recent = new RecentInvalidations();
+  private readonly hedgeMs: number;
 
   constructor(
     readonly l1: MemoryStore,
@@ -111,7 +118,20 @@ export class TieredCache {
     this.missed = l2 ? new MissedInvalidations(l2, bus, logger) : null;
     // Outages are tracked with both connections; without the bus (some tests) L2 alone is used as before.
     const outageTtlMs = options.outageTtlMs ?? DEFAULT_OUTAGE_TTL_MS;
+    this.hedgeMs = options.hedgeMs ?? REDIS_HEDGE_MS;
     this.outage = l2 && bus ? new OutageClock(l2, bus, outageTtlMs, (part) => this.redisBack(part)) : null;
+    // A failover may lose the newest tag versions (asynchronous replication): send the recent ones again.
+    // (Optional calls: tests stand a bare object with only get and set in for L2.)
+    l2?.onAvailabilityChange?.((usable) => !usable && this.replayRecent('breaker open'));
+    l2?.onTopologyChange?.(() => this.replayRecent('cluster nodes changed'));
+  }
+
+  private replayRecent(why: string): void {
+    const tags = this.recent.tags();
+    if (tags.length === 0 || !this.missed) return;
+    this.logger.info({ tags: tags.length, why }, 'recent invalidations replayed: a failover may have lost their tag versions');
+    this.missed.remember(tags);
+    if (this.l2?.usable) void this.missed.replay();
   }
 
   /** Since when this instance may have missed invalidations (ms epoch), null while Redis is fully reachable. */
@@ -209,8 +229,14 @@ export class TieredCache {
     const token = randomUUID();
     // The lock is awaited (one round trip): it decides whether to wait for another instance's
     // value. Not when Redis was just too slow to read: the lock would wait as long.
+    // With it, the versions of the entry's tags (its stamp): read before the value is computed.
     const lockKey = this.l2Key(key);
-    const locked = this.l2 && !redisSlow && this.mayAskRedis(options.request) ? await this.l2.tryLock(lockKey, token, LOCK_TTL_MS) : null;
+    const started = Date.now();
+    const tags = options.tags();
+    const [locked, versions] =
+      this.l2 && !redisSlow && this.mayAskRedis(options.request)
+        ? await Promise.all([this.l2.tryLock(lockKey, token, LOCK_TTL_MS), this.l2.versions(tags)])
+        : [null, null];
     this.noteRedisOutcome(options.request);
     try {
       if (locked === false && this.l2) {
@@ -222,9 +248,8 @@ export class TieredCache {
           return { value: entry.value as V, outcome: outcomeOf(entry, 'L2', Date.now()) };
         }
       }
-      const started = Date.now();
       const value = await compute();
-      const entry = this.store(key, options, value, started);
+      const entry = this.store(key, options, tags, value, started, versions);
       return { value, outcome: outcomeOf(entry, 'MISS', Date.now()) };
     } finally {
       if (locked) void this.l2?.unlock(lockKey, token);
@@ -239,7 +264,10 @@ export class TieredCache {
    * feeds the breaker (a timeout opens it for everyone), and a late answer is dropped.
    */
   private hedgedL2Read(key: string, request: object | undefined): Promise<CacheEntry | undefined | typeof TOO_SLOW> {
-    return withinHedge(this.l2!.get(this.l2Key(key)).finally(() => this.noteRedisOutcome(request)));
+    return withinHedge(
+      this.l2!.get(this.l2Key(key)).finally(() => this.noteRedisOutcome(request)),
+      this.hedgeMs,
+    );
   }
 
   /** Polls L2 for another instance's value; gives up at the deadline, or at once when Redis fails. */
@@ -257,17 +285,25 @@ export class TieredCache {
   /**
    * Writes an entry to both tiers, unless a write invalidated one of its tags after
    * `startedAt` (the value may predate it). Returns the entry either way, so callers
-   * know its freshness; `stored` says whether it was kept.
+   * know its freshness; `stored` says whether it was kept. `versions`: the tag versions
+   * read before the value was computed; without them (Redis not reached) L1 only.
    */
-  private store(key: string, options: Omit<FetchOptions, 'field'>, value: unknown, startedAt: number): CacheEntry & { stored: boolean } {
+  private store(
+    key: string,
+    options: Omit<FetchOptions, 'field' | 'tags'>,
+    tags: string[],
+    value: unknown,
+    startedAt: number,
+    versions: TagVersions | null,
+  ): CacheEntry & { stored: boolean } {
     const now = Date.now();
-    const tags = options.tags();
     const entry = this.capForOutage({
       value,
       createdAt: now,
       freshUntil: now + options.ttlSeconds * 1000,
       staleUntil: now + (options.ttlSeconds + options.swrSeconds) * 1000,
       tags,
+      ...(versions ? { versions } : {}),
     });
     if (this.wasInvalidatedSince(tags, startedAt)) return { ...entry, stored: false };
     this.l1.set(key, entry);
@@ -302,7 +338,11 @@ export class TieredCache {
   }
 
   /** Stores a value computed elsewhere (an operation entry) under the same rules as fields. */
-  put(key: string, value: unknown, options: { freshUntil: number; staleUntil: number; tags: string[]; startedAt: number }): boolean {
+  put(
+    key: string,
+    value: unknown,
+    options: { freshUntil: number; staleUntil: number; tags: string[]; startedAt: number; versions?: TagVersions | null },
+  ): boolean {
     if (this.wasInvalidatedSince(options.tags, options.startedAt)) return false;
     const entry = this.capForOutage({
       value,
@@ -310,6 +350,7 @@ export class TieredCache {
       freshUntil: options.freshUntil,
       staleUntil: options.staleUntil,
       tags: options.tags,
+      ...(options.versions ? { versions: options.versions } : {}),
     });
     this.l1.set(key, entry);
     // Not awaited, as in store().
@@ -330,10 +371,16 @@ export class TieredCache {
     if (this.refreshing.has(key)) return;
     this.refreshing.add(key);
     const started = Date.now();
-    Promise.resolve()
-      .then(compute)
+    const tags = options.tags();
+    let versions: TagVersions | null = null;
+    // The stamp first (as for a miss), then the computation.
+    Promise.resolve(this.l2 && this.mayAskRedis(undefined) ? this.l2.versions(tags) : null)
+      .then((read) => {
+        versions = read;
+        return compute();
+      })
       .then(
-        (value) => this.store(key, options, value, started),
+        (value) => this.store(key, options, tags, value, started, versions),
         (error: unknown) => {
           // stale-if-error: keep serving the old value for another stale window and say why in the log.
           this.statsOf(options.field).errors += 1;
@@ -367,9 +414,12 @@ export class TieredCache {
     return keyInGeneration(this.generation.current, key);
   }
 
-  /** Only while the generation is the cluster's: an entry written under a stale one would be lost, or worse, found. */
+  /**
+   * Only while the generation is the cluster's (an entry written under a stale one would be
+   * lost, or worse, found), and only stamped: an entry without tag versions is kept in L1.
+   */
   private writeL2(key: string, entry: CacheEntry): void {
-    if (this.generation.known) void this.l2?.set(this.l2Key(key), entry);
+    if (this.generation.known && entry.versions) void this.l2?.set(this.l2Key(key), entry);
   }
 
   /** The cache generation (Metrics.cache.generation). */
@@ -387,8 +437,12 @@ export class TieredCache {
     const generation = await this.generation.bump();
     if (generation === null) return null;
     const dropped = this.dropEverythingLocally();
-    // bus.send logs a failure; instances that miss the message read the generation when their Redis connection comes back.
-    if (this.bus) await this.bus.send({ kind: 'generation', generation });
+    // Instances that miss the message still pick the number up within one generation poll (cache-generation.ts).
+    if (this.bus && !(await this.bus.send({ kind: 'generation', generation })))
+      this.logger.error(
+        { generation },
+        'cache generation bumped but not announced: other instances adopt it at their next poll (a few seconds)',
+      );
     return { dropped, generation };
   }
 
@@ -418,11 +472,12 @@ export class TieredCache {
       this.l2.invalidate(unique),
       this.bus ? this.bus.send({ kind: 'tags', tags: unique }) : Promise.resolve(true),
     ]).then(([deleted, published]) => {
+      if (deleted !== null) this.recent.note(unique);
       if (deleted === null || !published) this.missed?.remember(unique);
       else if (this.missed && !this.missed.isEmpty) void this.missed.replay();
       return deleted;
     });
-    const deleted = await withinHedge(settled);
+    const deleted = await withinHedge(settled, this.hedgeMs);
     // Entries Redis had under these tags (unknown when it was too slow to say: then only L1's).
     if (deleted !== TOO_SLOW) for (const key of deleted ?? []) removed.add(keyWithoutGeneration(key));
     return removed.size;

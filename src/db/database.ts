@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { loggedPool } from './logged-client.js';
 import type { Tables } from './tables.js';
@@ -34,6 +34,8 @@ export interface Database {
   /** Statements run since start; tests diff it around one request. */
   readonly stats: { queries: number; errors: number };
   observe(observer: QueryObserver): () => void;
+  /** A Kysely over another pool (a read replica's) whose statements count and are observed as this database's. */
+  over(pool: PostgresPool): Db;
   close(): Promise<void>;
 }
 
@@ -72,14 +74,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   );
   const observers = new Set<QueryObserver>();
   const stats = { queries: 0, errors: 0 };
-  const db = new Kysely<Tables>({
-    dialect: new PostgresDialect({ pool }),
-    log(event) {
-      stats.queries += 1;
-      if (event.level === 'error') stats.errors += 1;
-      for (const observer of observers) observer(event);
-    },
-  });
+  const log = (event: LogEvent) => {
+    stats.queries += 1;
+    if (event.level === 'error') stats.errors += 1;
+    for (const observer of observers) observer(event);
+  };
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log });
   return {
     db,
     pool,
@@ -88,6 +88,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       observers.add(observer);
       return () => observers.delete(observer);
     },
+    over: (other) => new Kysely<Tables>({ dialect: new PostgresDialect({ pool: other }), log }),
     close: () => closePool(pool, () => db.destroy()),
   };
 }

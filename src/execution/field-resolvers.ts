@@ -58,6 +58,7 @@ export function composeFieldResolvers(schema: GraphQLSchema, options: FieldResol
       } else {
         resolve = markingUncachedWork(resolve);
       }
+      if (type === schema.getMutationType()) resolve = readingPrimaryFromNow(resolve);
       if (options.timings && !untimedTypes.has(type.name) && !METRICS_ROOTS.includes(coordinate)) {
         resolve = timedResolver(resolve, options.timings.field(coordinate));
         composed.timed.push(coordinate);
@@ -72,6 +73,14 @@ export function composeFieldResolvers(schema: GraphQLSchema, options: FieldResol
 function markingUncachedWork(resolve: GraphQLFieldResolver<unknown, RequestContext>): GraphQLFieldResolver<unknown, RequestContext> {
   return (parent, args, ctx, info) => {
     noteUncachedWork(ctx);
+    return resolve(parent, args, ctx, info);
+  };
+}
+
+/** A write's request reads the primary from its first mutation field on (read replicas): it sees its own write. */
+function readingPrimaryFromNow(resolve: GraphQLFieldResolver<unknown, RequestContext>): GraphQLFieldResolver<unknown, RequestContext> {
+  return (parent, args, ctx, info) => {
+    ctx.reads?.primaryFromNow();
     return resolve(parent, args, ctx, info);
   };
 }

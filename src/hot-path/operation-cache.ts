@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { scopeKey, type Principal } from '../auth/principal.js';
 import type { CacheOutcome } from '../cache/cache.js';
+import { mergeStamps } from '../cache/tag-versions.js';
 import type { TieredCache } from '../cache/tiered-cache.js';
 import { buildOperationEntry, operationKey, type OperationEntry } from './operation-entry.js';
 
@@ -53,7 +54,7 @@ export class OperationCache {
   /**
    * Stores a response built only from fresh @cached fields: TTL = the smallest remaining
    * freshness among them, stale window = the smallest of theirs, tags = their union,
-   * PRIVATE if any of them is. Returns the entry, or null when it may not be stored.
+   * PRIVATE if any of them is, tag versions = the union of theirs. Returns the entry, or null when it may not be stored.
    */
   store(
     hash: string,
@@ -75,6 +76,8 @@ export class OperationCache {
       staleUntil: freshUntil + staleWindow,
       tags,
       startedAt,
+      // The union of the fields' tag versions: served from L2 only while all are current (L1 only without them).
+      versions: mergeStamps(outcomes.map((o) => o.versions)),
     });
     if (!stored) return null;
     this.scopes.set(hash, scope);

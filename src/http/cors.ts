@@ -6,7 +6,7 @@ import { isSameOrigin, originAllowed, type OriginPattern } from '../origin-patte
 /** How long a browser may reuse a preflight answer (s); browsers cap it (Chromium at 2 h). */
 export const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /** Response headers a page may read: cache state, revalidation, request ids and rate-limit hints. */
-export const EXPOSED_HEADERS = 'X-Cache, ETag, Age, X-Request-Id, Retry-After';
+export const EXPOSED_HEADERS = 'X-Cache, ETag, Age, X-Request-Id, Retry-After, X-Instance-Id';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 /** Sent when a preflight names no headers (or names them in a form we do not echo). */
 const DEFAULT_ALLOWED_HEADERS = 'Authorization, Content-Type, Apollo-Require-Preflight, X-Apollo-Operation-Name, X-Request-Id';

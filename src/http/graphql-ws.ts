@@ -78,6 +78,9 @@ export function attachGraphqlWs(
   const limits = limitsFrom(config);
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.WS_MAX_MESSAGE_BYTES, handleProtocols });
   wss.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  // The upgrade's 101 carries X-Instance-Id too, like every HTTP response (which instance a subscriber is on).
+  const instanceId = services.metricsHistory?.identity.id;
+  if (instanceId) wss.on('headers', (headers) => headers.push(`X-Instance-Id: ${instanceId}`));
   // Browsers always send Origin: pages of origins not in CORS_ORIGINS are refused (the same
   // list and rules as HTTP CORS: same-origin pages and clients without an Origin, which still
   // need a key, are always let in). Refusing the upgrade itself would show a browser only an

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { LRUCache } from 'lru-cache';
 import { CircuitBreaker } from '../cache/circuit-breaker.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +36,7 @@ export class PersistedDocumentStore {
   private readonly breaker: CircuitBreaker;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {

@@ -34,6 +34,8 @@ export function createHttpServer(
   logger: Logger,
   cors: CorsPolicy | null,
   timeouts: HttpTimeouts,
+  /** Sent as `X-Instance-Id` on every response: which process answered (behind a load balancer). */
+  instanceId?: string,
 ): Server {
   const server = createServer(
     {
@@ -42,6 +44,7 @@ export function createHttpServer(
       connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
     },
     (req, res) => {
+      if (instanceId) res.setHeader('x-instance-id', instanceId);
       if (cors?.apply(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       // A `/<segment>/*` route takes every path under that first segment (e.g. /assets/*).

@@ -14,8 +14,10 @@ import {
   type Processor,
   type WorkerOptions,
 } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { Config } from '../config.js';
 import { loggedClientClass } from '../db/logged-client.js';
+import { isClusterUrl, parseClusterUrl, REDIS_SLOTS_REFRESH_INTERVAL_MS } from '../redis.js';
 import type { JobData } from './job-kinds.js';
 
 export type AnyJob = Job<JobData, unknown, string>;
@@ -38,6 +40,57 @@ export interface JobBackend {
   events(name: string): AnyQueueEvents;
   /** Publishes our own events into a queue's event stream (see JobQueues.announceRemoved). */
   eventsProducer(name: string): AnyEventsProducer;
+  /** The Redis key prefix of a queue (what BullMQ's `prefix` is for it); Postgres: the one it would have on Redis. */
+  prefix(name: string): string;
+  /** Closes what the backend itself opened (the producers' Redis Cluster connections); call after closing every part. */
+  close(): Promise<void>;
+}
+
+/**
+ * BullMQ's key prefix for a queue. One server: `${REDIS_PREFIX}bull` for every queue, as
+ * always (existing queues keep their keys). Redis Cluster: BullMQ's scripts touch several
+ * keys of a queue at once, so each queue's keys must share one slot: a hash tag per queue,
+ * `{${REDIS_PREFIX}bull:<queue>}`, which also spreads the queues over the shards; when
+ * REDIS_PREFIX carries a tag itself, everything is already pinned to its slot and
+ * `${REDIS_PREFIX}bull` is kept.
+ */
+export function bullPrefix(config: Pick<Config, 'REDIS_PREFIX' | 'REDIS_URL'>, queue: string): string {
+  const cluster = config.REDIS_URL !== undefined && isClusterUrl(config.REDIS_URL);
+  if (!cluster || /\{[^}]+\}/.test(config.REDIS_PREFIX)) return `${config.REDIS_PREFIX}bull`;
+  return `{${config.REDIS_PREFIX}bull:${queue}}`;
+}
+
+/**
+ * BullMQ on a Redis Cluster takes ioredis Cluster instances (never options). Producers get
+ * one each (BullMQ leaves an instance it is given open: closed by JobBackend.close);
+ * workers and QueueEvents get a lazy template that BullMQ duplicates into connections it
+ * owns and closes (`maxRetriesPerRequest: null`, as BullMQ requires of blocking ones).
+ */
+function clusterConnections(url: string): { producer: () => Cluster; consumer: Cluster } {
+  const parsed = parseClusterUrl(url);
+  const redisOptions = {
+    username: parsed.username,
+    password: parsed.password,
+    tls: parsed.tls ? {} : undefined,
+    connectionName: 'graphpulse:jobs',
+  };
+  const common = { slotsRefreshInterval: REDIS_SLOTS_REFRESH_INTERVAL_MS, slotsRefreshTimeout: 1_000 };
+  return {
+    // Producers fail within about a second on a dead cluster (a mutation answers instead of hanging): no offline queue.
+    producer: () =>
+      quiet(
+        new Cluster(parsed.nodes, { ...common, enableOfflineQueue: false, redisOptions: { ...redisOptions, maxRetriesPerRequest: 1 } }),
+      ),
+    consumer: quiet(
+      new Cluster(parsed.nodes, { ...common, lazyConnect: true, redisOptions: { ...redisOptions, maxRetriesPerRequest: null } }),
+    ),
+  };
+}
+
+/** BullMQ reports its connections' errors through its own parts ('error' of Queue, Worker…); without a listener of its own, ioredis prints a refresh failure as an unhandled error event. */
+function quiet(cluster: Cluster): Cluster {
+  cluster.on('error', () => {});
+  return cluster;
 }
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not a URL). */
@@ -81,7 +134,17 @@ export async function openJobBackend(
   const factory = (config.REDIS_URL ? createRedisBackend : createPostgresBackend) as unknown as BackendFactory<IQueueBackend, unknown>;
   let producer: unknown;
   let consumer: unknown;
-  if (config.REDIS_URL) {
+  let newProducer: (() => unknown) | null = null;
+  const opened: Cluster[] = [];
+  if (config.REDIS_URL && isClusterUrl(config.REDIS_URL)) {
+    const connections = clusterConnections(config.REDIS_URL);
+    consumer = connections.consumer;
+    newProducer = () => {
+      const cluster = connections.producer();
+      opened.push(cluster);
+      return cluster;
+    };
+  } else if (config.REDIS_URL) {
     const base = redisOptions(config.REDIS_URL);
     // Producers fail within a second on a dead Redis (a mutation answers instead of hanging); workers wait it out.
     producer = { ...base, maxRetriesPerRequest: 1 };
@@ -105,18 +168,24 @@ export async function openJobBackend(
     return part;
   };
   // On Redis the prefix keeps deployments (and test files) sharing one server apart; Postgres uses the schema.
-  const prefix = `${config.REDIS_PREFIX}bull`;
+  const prefix = (name: string) => bullPrefix(config, name);
+  const producerFor = () => (newProducer ? newProducer() : producer);
   return {
     kind: config.REDIS_URL ? 'redis' : 'postgres',
     // Producers have no other listener: without one, BullMQ prints their connection errors to stderr.
-    queue: (name) => heard(new Queue(name, { connection: producer, prefix }, factory) as unknown as AnyQueue, `${name} queue`),
+    queue: (name) =>
+      heard(new Queue(name, { connection: producerFor(), prefix: prefix(name) }, factory) as unknown as AnyQueue, `${name} queue`),
     worker: (name, processor, settings) =>
-      new Worker(name, processor, { ...settings, connection: consumer, prefix }, factory) as unknown as AnyWorker,
-    events: (name) => new QueueEvents(name, { connection: consumer, prefix }, factory) as unknown as AnyQueueEvents,
+      new Worker(name, processor, { ...settings, connection: consumer, prefix: prefix(name) }, factory) as unknown as AnyWorker,
+    events: (name) => new QueueEvents(name, { connection: consumer, prefix: prefix(name) }, factory) as unknown as AnyQueueEvents,
     eventsProducer: (name) =>
       heard(
-        new QueueEventsProducer(name, { connection: producer, prefix }, factory) as unknown as AnyEventsProducer,
+        new QueueEventsProducer(name, { connection: producerFor(), prefix: prefix(name) }, factory) as unknown as AnyEventsProducer,
         `${name} events producer`,
       ),
+    prefix,
+    close: async () => {
+      await Promise.all(opened.splice(0).map((cluster) => cluster.quit().catch(() => cluster.disconnect())));
+    },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Every kind of job, the queue it runs on and its retry policy. Two queues so that work
- * an admin is waiting for (reports) never queues behind maintenance; inside a queue,
+ * Every kind of job, the queue it runs on and its retry policy. Three queues so that work
+ * an admin is waiting for (reports) never queues behind maintenance, and an alert webhook
+ * never waits behind a long refresh (alerts); inside a queue,
  * work an admin asked for goes before scheduled work (BullMQ priority: lower first).
  */
 
@@ -51,12 +52,13 @@ export const KIND_POLICIES: Readonly<Record<JobKind, KindPolicy>> = {
   cleanupEvents: { queue: 'maintenance', attempts: 5, backoffMs: 60_000 },
   probe: { queue: 'maintenance', attempts: 3, backoffMs: 1_000 },
   // 1, 2, 4, 8 s: a receiver that is restarting gets about 15 s before the notification is given up.
-  sendAlertWebhook: { queue: 'maintenance', attempts: 5, backoffMs: 1_000 },
+  sendAlertWebhook: { queue: 'alerts', attempts: 5, backoffMs: 1_000 },
 };
 
 export const JOB_KINDS = Object.keys(KIND_POLICIES) as JobKind[];
 
-export const DEFAULT_CONCURRENCY: Readonly<Record<QueueName, number>> = { reports: 2, maintenance: 1 };
+/** alerts: a few webhook POSTs at once, so one slow receiver (up to its 10 s timeout) does not hold the others. */
+export const DEFAULT_CONCURRENCY: Readonly<Record<QueueName, number>> = { reports: 2, maintenance: 1, alerts: 4 };
 
 /** Priorities (lower runs first): what an admin asked for before what a schedule started. */
 export const PRIORITY = { requested: 1, scheduled: 10 } as const;

@@ -7,5 +7,5 @@
 export const JOB_KIND_NAMES = ['generateReport', 'refreshAggregates', 'warmCache', 'cleanupEvents', 'probe', 'sendAlertWebhook'] as const;
 export type JobKind = (typeof JOB_KIND_NAMES)[number];
 
-export const QUEUE_NAMES = ['reports', 'maintenance'] as const;
+export const QUEUE_NAMES = ['reports', 'maintenance', 'alerts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];

@@ -53,6 +53,7 @@ export async function startJobs({ config, logger, postgresUrl, runWorkers }: Job
     hub?.close();
     await Promise.all([...channels.entries()].map(([name, channel]) => closeBounded(channel.events, `${name} events`, logger)));
     await queues.close(logger);
+    await backend.close();
   };
   try {
     await applySchedules(queues, config, logger);

@@ -5,7 +5,7 @@ import { byKeys } from './loader-registry.js';
 
 /** The aggregate watermark, read once per request (docs/query-plans.md: views for closed days, base tables after). */
 export function coveredUntil(ctx: RequestContext): Promise<string> {
-  return ctx.loaders.once('coveredUntil', () => readCoveredUntil(ctx.services.database.db));
+  return ctx.loaders.once('coveredUntil', () => readCoveredUntil(ctx.readDb));
 }
 
 /** Today's UTC day, fixed for the whole request so every field agrees. */
@@ -36,7 +36,7 @@ export function analyticLoader<A, V>(
     ctx.loaders
       .get<number, V>(name, JSON.stringify(args), async (ids) => {
         const [covered, today] = await Promise.all([coveredUntil(ctx), requestToday(ctx)]);
-        const rows = await query({ db: ctx.services.database.db, ids: [...ids], args, coveredUntil: covered, today });
+        const rows = await query({ db: ctx.readDb, ids: [...ids], args, coveredUntil: covered, today });
         await afterBatch?.(ctx, rows);
         return byKeys(ids, rows, (key) => empty(key, args));
       })

@@ -35,7 +35,7 @@ export function childPageLoader<Row extends { id: number }, Node extends { id: n
              WHERE ${cursorFilter}
           ) numbered
           WHERE position <= ${args.first + 1}
-          ORDER BY parent_id, id ${direction}`.execute(ctx.services.database.db);
+          ORDER BY parent_id, id ${direction}`.execute(ctx.readDb);
         const grouped = new Map<number, typeof rows>();
         for (const row of rows) grouped.set(row.parent_id, [...(grouped.get(row.parent_id) ?? []), row]);
         return parentIds.map((id) => {

@@ -25,7 +25,7 @@ function primaryKeyLoader<Row extends { id: number }, V>(table: EntityTable, map
       .execute() as unknown as Promise<Row[]>;
   const loaderOf = (ctx: RequestContext) =>
     ctx.loaders.get<number, V | null>(`${table}ById`, '', async (ids) => {
-      const rows = await fetch(ctx.services.database.db, [...ids]);
+      const rows = await fetch(ctx.readDb, [...ids]);
       return byKeys(ids, new Map(rows.map((r) => [r.id, map(r)])), () => null);
     });
   const load = (ctx: RequestContext, id: number) => loaderOf(ctx).load(id);
@@ -34,7 +34,7 @@ function primaryKeyLoader<Row extends { id: number }, V>(table: EntityTable, map
       const unique = [...new Set(ids)];
       if (unique.length === 0) return;
       const loader = loaderOf(ctx);
-      for (const row of await fetch(ctx.services.database.db, unique)) loader.prime(row.id, map(row));
+      for (const row of await fetch(ctx.readDb, unique)) loader.prime(row.id, map(row));
     },
   });
 }

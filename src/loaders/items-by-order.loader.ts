@@ -3,10 +3,9 @@ import type { OrderItem } from '../schema/types/order-item.type.js';
 
 /** Order.items for every order of the request in one statement. */
 export function loadOrderItems(ctx: RequestContext, orderId: number): Promise<OrderItem[]> {
-  const { db } = ctx.services.database;
   return ctx.loaders
     .get<number, OrderItem[]>('itemsByOrder', '', async (orderIds) => {
-      const rows = await db
+      const rows = await ctx.readDb
         .selectFrom('order_items')
         .select(['order_id', 'product_id', 'quantity', 'unit_price'])
         .where('order_id', '=', (eb) => eb.fn.any(eb.val([...orderIds])))

@@ -9,6 +9,14 @@ import DataLoader from 'dataloader';
 export class LoaderRegistry {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
+  /** Per-request values (once) shared with another registry, e.g. today's day. */
+  constructor(private readonly onces = new Map<string, Promise<unknown>>()) {}
+
+  /** Loaders of their own (rows read elsewhere), the same once-values: a fresh computation's (read replicas). */
+  partition(): LoaderRegistry {
+    return new LoaderRegistry(this.onces);
+  }
+
   get<K, V>(name: string, argsKey: string, batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>): DataLoader<K, V> {
     const id = `${name}\u0000${argsKey}`;
     let loader = this.loaders.get(id) as DataLoader<K, V> | undefined;
@@ -22,7 +30,6 @@ export class LoaderRegistry {
   }
 
   /** One value per request (e.g. the aggregate watermark), computed on first use. */
-  private readonly onces = new Map<string, Promise<unknown>>();
   once<V>(name: string, compute: () => Promise<V>): Promise<V> {
     let value = this.onces.get(name) as Promise<V> | undefined;
     if (!value) {

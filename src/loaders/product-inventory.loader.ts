@@ -12,7 +12,7 @@ export function loadProductInventory(ctx: RequestContext, productId: number, sto
         return { storeId: s, productId: p };
       });
       const [today, covered] = await Promise.all([requestToday(ctx), coveredUntil(ctx)]);
-      const rows = await inventoryByPair(ctx.services.database.db, { pairs, today, coveredUntil: covered });
+      const rows = await inventoryByPair(ctx.readDb, { pairs, today, coveredUntil: covered });
       return keys.map((key) => rows.get(key) ?? null);
     })
     .load(`${storeId}:${productId}`);

@@ -42,7 +42,7 @@ const ZERO: FieldStats = { hits: 0, misses: 0, staleHits: 0, errors: 0 };
  * entry was built from (hot-path/operation-cache.ts). It is not a field and has no
  * misses, so it is reported apart (operationHits) and kept out of the field totals.
  */
-const OPERATION_STATS = 'Operation';
+export const OPERATION_STATS = 'Operation';
 
 export function hitRateOf(s: FieldStats): number {
   const reads = s.hits + s.staleHits + s.misses;

@@ -105,6 +105,16 @@ export class DatabaseRecorder {
     return rows.slice(0, limit);
   }
 
+  /**
+   * One recorded shape by its normalized text (SlowQuery of DatabaseMetrics.slowQuery); null
+   * when no such shape was recorded. A lookup in the recorder's own map: the text given
+   * never runs, only the recorded sample of a shape it names exactly does (SlowQuery.plan).
+   */
+  slowQuery(sql: string): SlowQueryRow | null {
+    const shape = this.slow.get(sql);
+    return shape ? { sql, count: shape.count, latency: shape.latency.summary(), sample: shape.sample } : null;
+  }
+
   /** The since-start statement-latency histogram, for the cluster view (metrics/history). */
   latencyHistogram(): LatencyHistogram {
     return this.latency;
@@ -117,8 +127,13 @@ export class DatabaseRecorder {
       slowQueryCount: this.slowCount,
       slowQueryThresholdMs: this.slowQueryMs,
       latency: this.latency.summary(),
-      pool: poolSnapshot(this.pool.totalCount, this.pool.idleCount, this.pool.waitingCount, this.pool.options.max ?? PG_DEFAULT_POOL_MAX),
+      pool: this.poolNow(),
     };
+  }
+
+  /** The pool's figures now (Metrics.database.pool and the history's snapshots read the same). */
+  poolNow(): PoolSnapshot {
+    return poolSnapshot(this.pool.totalCount, this.pool.idleCount, this.pool.waitingCount, this.pool.options.max ?? PG_DEFAULT_POOL_MAX);
   }
 
   reset(): void {

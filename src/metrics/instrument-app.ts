@@ -3,7 +3,6 @@ import type { RequestContext } from '../context.js';
 import type { RouteHandler } from '../http/server.js';
 import type { Services } from '../services.js';
 import { apolloMetricsPlugin } from './apollo-metrics.plugin.js';
-import { EventLoopLagSampler } from './event-loop-lag-sampler.js';
 import { timeRoute } from './http-timing.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import { metricsRoute } from './metrics-route.js';
@@ -29,10 +28,21 @@ export interface Instrumentation {
  * Runs before Services is assembled (which takes hotPathListener from it), so it needs
  * only the parts built before.
  */
-export function instrumentApp(metrics: MetricsRegistry, parts: Pick<Services, 'config' | 'logger' | 'database'>): Instrumentation {
+export function instrumentApp(
+  metrics: MetricsRegistry,
+  parts: Pick<Services, 'config' | 'logger' | 'database'> & {
+    /** Coordinates of the @cached fields (composeFieldResolvers' `cached`): the resolver histogram's analytic="true". */
+    analyticFields: readonly string[];
+  },
+): Instrumentation {
   const enabled = parts.config.METRICS_ENABLED;
-  const eventLoopLag = new EventLoopLagSampler();
-  const prometheus = createPrometheusRegistry(metrics, { processDefaults: enabled, logger: parts.logger, eventLoopLag: eventLoopLag.lag });
+  const eventLoopLag = metrics.eventLoop;
+  const prometheus = createPrometheusRegistry(metrics, {
+    processDefaults: enabled,
+    logger: parts.logger,
+    eventLoopLag: eventLoopLag.lag,
+    analyticFields: parts.analyticFields,
+  });
   const route = (services: Services) => metricsRoute(prometheus, services);
   if (!enabled) return { plugins: [], timeRoute: (handler) => handler, metricsRoute: route, stop: async () => {} };
 

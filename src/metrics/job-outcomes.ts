@@ -20,7 +20,10 @@ export interface OutcomeSource {
     getJob(id: string): Promise<FinishedJob | undefined>;
     getJobs(types: JobOutcome[], start: number, end: number, asc: boolean): Promise<Array<FinishedJob | undefined>>;
   };
-  events: { on(event: JobOutcome, listener: (args: { jobId: string }) => void): unknown };
+  events: {
+    on(event: JobOutcome, listener: (args: { jobId: string }) => void): unknown;
+    off(event: JobOutcome, listener: (args: { jobId: string }) => void): unknown;
+  };
 }
 
 /** How often the newest finished jobs are read back, to count those whose event was lost. */
@@ -59,7 +62,10 @@ export class JobOutcomes {
   private readonly cumulative = new Map<string, JobOutcomeCounts>();
   private window = new Map<string, JobOutcomeCounts>();
   private readonly counted = new LRUCache<string, true>({ max: REMEMBERED });
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** What stop() undoes for each followed queue: its reconcile timer and its event listeners. */
+  private readonly followers: Array<() => void> = [];
+
+  constructor(private readonly reconcileEveryMs = RECONCILE_EVERY_MS) {}
 
   /** Counts the outcomes of `queue` from now on, until stop(). */
   follow(queue: string, source: OutcomeSource, logger: Logger): void {
@@ -81,10 +87,14 @@ export class JobOutcomes {
           },
         );
       };
-    source.events.on('completed', onEvent('completed'));
-    source.events.on('failed', onEvent('failed'));
+    const onCompleted = onEvent('completed');
+    const onFailed = onEvent('failed');
+    source.events.on('completed', onCompleted);
+    source.events.on('failed', onFailed);
 
     let failing = false;
+    // A round that outlasts the period (a slow backend) is not joined by another: the next tick is skipped instead.
+    let inFlight = false;
     const reconcile = async () => {
       for (const outcome of ['completed', 'failed'] as const) {
         for (const job of await source.queue.getJobs([outcome], 0, RECONCILE_PAGE - 1, false)) {
@@ -95,22 +105,30 @@ export class JobOutcomes {
       }
     };
     const timer = setInterval(() => {
-      reconcile().then(
-        () => (failing = false),
-        (error: unknown) => {
-          // Once per streak: a backend that is down would otherwise log every round.
-          if (!failing) logger.warn({ err: error, queue }, 'reading finished jobs to reconcile job outcomes failed; retrying');
-          failing = true;
-        },
-      );
-    }, RECONCILE_EVERY_MS);
+      if (inFlight) return;
+      inFlight = true;
+      reconcile()
+        .then(
+          () => (failing = false),
+          (error: unknown) => {
+            // Once per streak: a backend that is down would otherwise log every round.
+            if (!failing) logger.warn({ err: error, queue }, 'reading finished jobs to reconcile job outcomes failed; retrying');
+            failing = true;
+          },
+        )
+        .finally(() => (inFlight = false));
+    }, this.reconcileEveryMs);
     timer.unref();
-    this.timers.push(timer);
+    this.followers.push(() => {
+      clearInterval(timer);
+      source.events.off('completed', onCompleted);
+      source.events.off('failed', onFailed);
+    });
   }
 
-  /** Stops reconciling (the queues close after this). */
+  /** Stops reconciling and listening to the queues' events (the queues close after this). */
   stop(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const unfollow of this.followers.splice(0)) unfollow();
   }
 
   private once(queue: string, outcome: JobOutcome, jobId: string, finishedOn: number): void {

@@ -4,6 +4,7 @@ import type { ExecutionStats } from '../execution/compiled-executor.js';
 import type { Logger } from '../logger.js';
 import { CacheReader } from './cache-reader.js';
 import { DatabaseRecorder } from './database-recorder.js';
+import { EventLoopLagSampler } from './event-loop-lag-sampler.js';
 import { HttpRecorder } from './http-recorder.js';
 import { ProcessMonitor } from './process-monitor.js';
 import { JobOutcomes } from './job-outcomes.js';
@@ -38,6 +39,8 @@ export class MetricsRegistry {
   readonly database: DatabaseRecorder;
   readonly cache: CacheReader;
   readonly process = new ProcessMonitor();
+  /** The one event-loop lag timer: the /metrics histogram and the history's per-interval p99 (started by their users). */
+  readonly eventLoop = new EventLoopLagSampler();
   /** Jobs finished per queue, from this process's QueueEvents (app.ts connects them). */
   readonly jobOutcomes = new JobOutcomes();
   private readonly queueSource: () => QueueCountsSource | undefined;

@@ -15,9 +15,17 @@ import { registerSnapshotMetric as add, summarySamples, type Sample } from './sn
  */
 export function createPrometheusRegistry(
   metrics: MetricsRegistry,
-  options: { processDefaults: boolean; logger: Logger; eventLoopLag: LatencyHistogram },
+  options: {
+    processDefaults: boolean;
+    logger: Logger;
+    eventLoopLag: LatencyHistogram;
+    /** Coordinates of the schema's @cached fields: analytic="true" on the resolver histogram, fixed for the process. */
+    analyticFields: readonly string[];
+  },
 ): Registry {
   const registry = new Registry();
+  // From the schema, once: a label read from the cache's counters would flip from false to true at a field's first cache read.
+  const analytic = new Set(options.analyticFields);
   // Node's standard process_* / nodejs_* series (CPU, fds, GC, heap spaces) besides ours.
   if (options.processDefaults) collectDefaultMetrics({ register: registry });
 
@@ -69,14 +77,10 @@ export function createPrometheusRegistry(
     name: 'graphpulse_resolver_latency_seconds',
     help: 'Resolver duration as buckets by field coordinate; analytic="true" for @cached fields',
     type: 'histogram',
-    read: () => {
-      // @cached fields: marked for the history's analytics latency, and read from the cache before their resolver
-      // ends (so listed by then); either says so, whether or not the history runs.
-      const cached = new Set(metrics.cache.fields().map((f) => f.field));
-      return [...metrics.resolvers.timings()]
+    read: () =>
+      [...metrics.resolvers.timings()]
         .filter((t) => t.count > 0)
-        .flatMap((t) => histogramSamples(t.latency, { field: t.field, analytic: String(t.interval !== null || cached.has(t.field)) }));
-    },
+        .flatMap((t) => histogramSamples(t.latency, { field: t.field, analytic: String(analytic.has(t.field)) })),
   });
   add(registry, {
     name: 'graphpulse_resolver_errors_total',

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
-import type { StatementSample } from './statement-sample.js';
+import { touchesCredentials, type StatementSample } from './statement-sample.js';
 
 /** SET LOCAL statement_timeout of an analyzed plan (ms): EXPLAIN ANALYZE runs the statement. */
 export const PLAN_STATEMENT_TIMEOUT_MS = 5_000;
 /** A plan is kept this long per sample (ms): a dashboard polling its slow statements does not run them again each time. */
 const PLAN_MEMO_MS = 30_000;
+/** Plans waiting for the planner at most (one at a time, each up to the timeout): more are refused, not queued. A query for slowQueries(limit: N) { plan } asks N at once. */
+const MAX_PENDING_PLANS = 64;
 
 export interface QueryPlan {
   text: string;
@@ -72,6 +74,7 @@ function unavailable(reason: string): QueryPlan {
  */
 export class QueryPlanner {
   private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
   private readonly memo = new Map<StatementSample, { plan: QueryPlan; at: number }>();
 
   constructor(
@@ -89,26 +92,42 @@ export class QueryPlanner {
       return Promise.resolve(unavailable('No plan: Postgres plans only SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE'));
     const known = this.memo.get(sample);
     if (known && Date.now() - known.at < PLAN_MEMO_MS) return Promise.resolve(known.plan);
-    const next = this.queue.then(() => this.explain(sample));
-    this.queue = next.catch(() => {});
+    if (this.pending >= MAX_PENDING_PLANS)
+      return Promise.resolve(unavailable(`No plan: ${MAX_PENDING_PLANS} plans are already being computed; ask again in a moment`));
+    this.pending += 1;
+    const next = this.queue.then(() => this.explain(sample)).finally(() => (this.pending -= 1));
+    // explain() never rejects (a failure is a plan saying why): the chain only orders the plans.
+    this.queue = next;
     return next;
   }
 
   private async explain(sample: StatementSample): Promise<QueryPlan> {
-    const analyze = isReadOnlySelect(sample.sql);
-    const explain = analyze ? 'EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ' : 'EXPLAIN (FORMAT TEXT) ';
+    // A plan with the sample's values shows them as constants (Index Cond: key_hash = '…'): statements on
+    // credentials get the generic plan (Postgres 16+), which takes no values and runs nothing.
+    const secret = touchesCredentials(sample.sql);
+    const analyze = !secret && isReadOnlySelect(sample.sql);
+    const explain = secret
+      ? 'EXPLAIN (GENERIC_PLAN, FORMAT TEXT) '
+      : analyze
+        ? 'EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) '
+        : 'EXPLAIN (FORMAT TEXT) ';
     let plan: QueryPlan;
     try {
       const rows = await this.inReadOnlyTransaction((client) =>
-        client.query<{ 'QUERY PLAN': string }>(explain + sample.sql, sample.parameters),
+        client.query<{ 'QUERY PLAN': string }>(explain + sample.sql, secret ? [] : sample.parameters),
       );
       const text = rows.rows.map((row) => row['QUERY PLAN']).join('\n');
       plan = analyze
         ? { text, analyzed: true, planningMs: millisecondsOf(text, 'Planning'), executionMs: millisecondsOf(text, 'Execution') }
         : { text, analyzed: false, planningMs: null, executionMs: null };
     } catch (error) {
+      // The message may quote a value (invalid input syntax …): for credentials only the log, which admins of the host read, has it.
       this.logger.warn({ err: error, sql: sample.sql, analyze }, 'EXPLAIN of a slow statement failed');
-      plan = unavailable(`No plan: EXPLAIN failed: ${(error as Error).message}`);
+      plan = unavailable(
+        secret
+          ? 'No plan: the generic plan of a statement on credentials failed (Postgres 16 or later is needed; the log has the error)'
+          : `No plan: EXPLAIN failed: ${(error as Error).message}`,
+      );
     }
     this.memo.set(sample, { plan, at: Date.now() });
     for (const [kept, { at }] of this.memo) if (Date.now() - at >= PLAN_MEMO_MS) this.memo.delete(kept);

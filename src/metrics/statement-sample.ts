@@ -7,6 +7,13 @@ const MAX_SQL_CHARS = 32_768;
 const MAX_PARAMETER_CHARS = 16_384;
 /** Parameters past this many are not kept. */
 const MAX_PARAMETERS = 100;
+/** Statements over these tables carry credentials (API key hashes): their parameter values are never shown, in any form. */
+const CREDENTIAL_TABLES = /\bapi_keys\b/i;
+
+/** Does the statement read or write credentials (so its parameters must stay hidden)? */
+export function touchesCredentials(sql: string): boolean {
+  return CREDENTIAL_TABLES.test(sql);
+}
 
 /**
  * One execution of a slow statement as it ran: the statement text Kysely sent (with $1…

@@ -1,6 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../context.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { BadUserInputError, ServiceUnavailableError } from '../errors.js';
 import { mergeCache, mergeDatabase, mergeHttp, mergeProcess, mergeResolvers } from '../metrics/history/cluster-merge.js';
 import type { HistoryPoint } from '../metrics/history/history-points.js';
 import { MetricsHistory, type ClusterStates, type InstanceSummary } from '../metrics/history/metrics-history.js';
@@ -33,14 +33,16 @@ function historyOf(ctx: RequestContext): MetricsHistory {
 }
 
 /**
- * The states a CLUSTER section merges, read from Redis once per Metrics object; null for
- * INSTANCE (and in a process without history), whose sections read the registry as before.
+ * The states a section merges, read from Redis once per Metrics object: every live
+ * instance's under CLUSTER, the named one's under metrics(instance:); null for this
+ * instance (and in a process without history), whose sections read the registry as before.
  */
 function clusterOf(metrics: Metrics, ctx: RequestContext): Promise<ClusterStates> | null {
   const history = ctx.services.metricsHistory;
-  if (metrics.scope !== MetricsScope.CLUSTER || !history) return null;
-  metrics.clusterStates ??= history.states('CLUSTER');
-  return metrics.clusterStates;
+  if (!history) return null;
+  if (metrics.instance !== null) metrics.clusterStates ??= history.instanceStates(metrics.instance);
+  else if (metrics.scope === MetricsScope.CLUSTER) metrics.clusterStates ??= history.states('CLUSTER');
+  return metrics.clusterStates ?? null;
 }
 
 /**
@@ -53,11 +55,27 @@ function clusterOf(metrics: Metrics, ctx: RequestContext): Promise<ClusterStates
 export class MetricsResolver {
   @Authorized(ADMINS)
   @Query(() => Metrics, { description: 'Latency, cache, SQL, pool, queue and process numbers (ADMIN)' })
-  metrics(
+  async metrics(
+    @Ctx() ctx: RequestContext,
     @Arg('scope', () => MetricsScope, { nullable: true, defaultValue: MetricsScope.INSTANCE, description: 'INSTANCE (default) or CLUSTER' })
     scope: MetricsScope,
-  ): Metrics {
-    return new Metrics(scope ?? MetricsScope.INSTANCE);
+    @Arg('instance', () => ID, {
+      nullable: true,
+      description:
+        'INSTANCE scope only: a live instance of Metrics.instances; http, resolvers, cache, database, process, history and instances ' +
+        'then answer from its published state (queues and alerts stay cluster-wide). Unknown or dead: BAD_USER_INPUT',
+    })
+    instance: string | null | undefined,
+  ): Promise<Metrics> {
+    const chosen = scope ?? MetricsScope.INSTANCE;
+    if (instance === null || instance === undefined) return new Metrics(chosen);
+    if (chosen === MetricsScope.CLUSTER) {
+      throw new BadUserInputError('instance names one instance: use it with scope INSTANCE, not CLUSTER', { argument: 'instance' });
+    }
+    const history = historyOf(ctx);
+    await history.checkInstance(instance);
+    // This instance itself: the registry, exactly as without the argument.
+    return new Metrics(chosen, instance === history.identity.id ? null : instance);
   }
 
   @Authorized(ADMINS)
@@ -144,11 +162,14 @@ export class MetricsResolver {
     @Arg('minutes', () => Int, { nullable: true, defaultValue: 15 }) minutes: number,
     @Arg('stepSeconds', () => Int, { nullable: true, defaultValue: 10 }) stepSeconds: number,
   ): Promise<HistoryPoint[]> {
-    return historyOf(ctx).points(metrics.scope, minutes ?? 15, stepSeconds ?? 10);
+    const history = historyOf(ctx);
+    if (metrics.instance !== null) return history.instancePoints(metrics.instance, minutes ?? 15, stepSeconds ?? 10);
+    return history.points(metrics.scope, minutes ?? 15, stepSeconds ?? 10);
   }
 
   @FieldResolver(() => [MetricsInstance], {
-    description: 'INSTANCE: this process. CLUSTER: every instance seen in the last 30 s, this one first',
+    description:
+      'INSTANCE: this process (or the one named by metrics(instance:)). CLUSTER: every instance seen in the last 30 s, this one first',
   })
   async instances(@Root() metrics: Metrics, @Ctx() ctx: RequestContext): Promise<InstanceSummary[]> {
     const history = historyOf(ctx);
@@ -165,11 +186,24 @@ export class MetricsResolver {
   }
 }
 
-/** DatabaseMetrics.slowQueries(limit): the one Metrics field below the first level that takes an argument. */
+/** DatabaseMetrics.slowQueries(limit) and slowQuery(sql): the Metrics fields below the first level that take arguments. */
 @Resolver(() => DatabaseMetrics)
 export class DatabaseMetricsResolver {
   @FieldResolver(() => [SlowQuery], { description: "Slowest statement shapes first (by p95); this instance's, whatever the scope" })
   slowQueries(@Ctx() ctx: RequestContext, @PageSizeArg('limit', 10, { min: 1 }) limit: number): SlowQuery[] {
     return registryOf(ctx).database.slowQueries(limit);
+  }
+
+  @FieldResolver(() => SlowQuery, {
+    nullable: true,
+    description:
+      "One recorded statement shape by its normalized text (SlowQuery.sql), this instance's; null when none was recorded. " +
+      'Only looked up: the text is never run (its plan is of the recorded sample)',
+  })
+  slowQuery(
+    @Ctx() ctx: RequestContext,
+    @Arg('sql', () => String, { description: 'The normalized text, exactly as SlowQuery.sql lists it' }) sql: string,
+  ): SlowQuery | null {
+    return registryOf(ctx).database.slowQuery(sql);
   }
 }

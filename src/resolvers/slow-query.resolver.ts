@@ -3,10 +3,9 @@ import type { RequestContext } from '../context.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { SlowQueryRow } from '../metrics/database-recorder.js';
 import type { QueryPlan as Plan } from '../metrics/query-plans.js';
+import { touchesCredentials } from '../metrics/statement-sample.js';
 import { QueryPlan, SlowQuery } from '../schema/types/metrics-database.type.js';
 
-/** Statements over these tables carry credentials (API key hashes): their parameters are never shown, only used for EXPLAIN. */
-const CREDENTIAL_TABLES = /\bapi_keys\b/i;
 const REDACTED = '(redacted: credentials)';
 
 /**
@@ -23,7 +22,7 @@ export class SlowQueryResolver {
   sampleParameters(@Root() row: SlowQueryRow): string[] {
     const sample = row.sample;
     if (!sample) return [];
-    if (CREDENTIAL_TABLES.test(sample.sql)) return sample.parameters.map(() => REDACTED);
+    if (touchesCredentials(sample.sql)) return sample.parameters.map(() => REDACTED);
     return sample.parameters.map((value) => value ?? 'NULL');
   }
 

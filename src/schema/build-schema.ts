@@ -21,6 +21,7 @@ import { JobCommandsResolver } from '../resolvers/job-commands.resolver.js';
 import { JobEventsResolver, NO_PUBSUB } from '../resolvers/job-events.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
 import { ReportResolver } from '../resolvers/report.resolver.js';
+import { ReplicaMetricsResolver } from '../resolvers/replica-metrics.resolver.js';
 import { authChecker } from './auth-checker.js';
 import { cachedDirective } from './directives/cached.directive.js';
 
@@ -35,6 +36,7 @@ export const resolvers = [
   ProductPerformanceResolver,
   CategoryPerformanceResolver,
   AnalyticsResolver,
+  ReplicaMetricsResolver,
   ApiKeyResolver,
   CacheAdminResolver,
   IngestResolver,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Principal } from '../auth/principal.js';
 import type { RoleName } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +36,7 @@ export class RateLimiter {
 
   constructor(
     private readonly limits: Readonly<Partial<Record<RoleName, number>>>,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {}

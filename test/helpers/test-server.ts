@@ -53,7 +53,13 @@ export interface TestServer {
  * clone unless `databaseUrl` is given, e.g. for two instances sharing one database).
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; databaseUrl?: string; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    databaseUrl?: string;
+    logger?: Logger;
+    /** false: no 10 s history timer (snapshots only through sampleNow), so no point exists until the test takes one. */
+    historyTimer?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const databaseUrl = options.databaseUrl ?? (await cloneTemplateDatabase());
   const config = loadConfig({
@@ -69,7 +75,7 @@ export async function startTestServer(
     RATE_LIMITS: 'VIEWER=1000,INGEST=1000',
     ...options.env,
   });
-  const app = await startApp(config, { logger: options.logger ?? createLogger(config.LOG_LEVEL) });
+  const app = await startApp(config, { logger: options.logger ?? createLogger(config.LOG_LEVEL), sampleHistory: options.historyTimer });
   return {
     app,
     url: app.url,

@@ -2,7 +2,7 @@ import type { ApiClient } from './api-client.js';
 import { el, table } from './dom.js';
 import { formatBytes, formatCount, formatRatio } from './format.js';
 import { Panel } from './panel.js';
-import { CACHE, REDIS, type CacheData, type CacheField, type RedisData, type Scope } from './queries.js';
+import { CACHE, REDIS, viewVariables, type CacheData, type CacheField, type RedisData, type View } from './queries.js';
 
 const TOP_FIELDS = 10;
 const readsOf = (field: CacheField) => field.hits + field.staleHits + field.misses;
@@ -31,10 +31,10 @@ export class CachePanel {
 
   constructor(private readonly api: ApiClient) {}
 
-  async refresh(scope: Scope): Promise<void> {
+  async refresh(view: View): Promise<void> {
     try {
-      const { cache } = (await this.api.request<CacheData>(CACHE, { scope })).metrics;
-      this.panel.setNote(scope === 'CLUSTER' ? 'all live instances' : 'the answering instance');
+      const { cache } = (await this.api.request<CacheData>(CACHE, viewVariables(view))).metrics;
+      this.panel.setNote(view.scope === 'CLUSTER' ? 'all live instances' : `instance ${view.label}`);
       const top = [...cache.fields].sort((a, b) => readsOf(b) - readsOf(a)).slice(0, TOP_FIELDS);
       this.fields = cache.fields.map((f) => f.field).sort();
       this.panel.show(

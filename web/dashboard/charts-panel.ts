@@ -3,7 +3,7 @@ import { CHART_SPECS } from './chart-specs.js';
 import { el } from './dom.js';
 import { HistoryChart } from './history-chart.js';
 import { Panel } from './panel.js';
-import { HISTORY, type HistoryData, type Scope } from './queries.js';
+import { HISTORY, viewVariables, type HistoryData, type View } from './queries.js';
 
 /** The last hour of Metrics.history at 10 s steps (up to 360 points per series), one uPlot chart per concern. */
 export class ChartsPanel {
@@ -15,12 +15,12 @@ export class ChartsPanel {
 
   constructor(private readonly api: ApiClient) {}
 
-  async refresh(scope: Scope): Promise<void> {
+  async refresh(view: View): Promise<void> {
     try {
-      const { history } = (await this.api.request<HistoryData>(HISTORY, { scope })).metrics;
+      const { history } = (await this.api.request<HistoryData>(HISTORY, viewVariables(view))).metrics;
       const last = history.at(-1);
       this.panel.setNote(
-        `${scope === 'CLUSTER' ? 'cluster' : 'this instance'} · ${history.length} points of 10 s${last ? ` · ${last.instances} instance(s) in the last` : ''}`,
+        `${view.scope === 'CLUSTER' ? 'cluster' : `instance ${view.label}`} · ${history.length} points of 10 s${last ? ` · ${last.instances} instance(s) in the last` : ''}`,
       );
       // Attached before the first draw: uPlot sizes a chart from its container.
       if (this.grid.parentNode !== this.panel.body) this.panel.show(this.grid);

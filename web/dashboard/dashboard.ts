@@ -8,9 +8,9 @@ import { FailedJobsPanel } from './failed-jobs-panel.js';
 import { formatClock, formatMs } from './format.js';
 import { instanceName, InstancesPanel } from './instances-panel.js';
 import { JobFeedPanel } from './job-feed-panel.js';
-import { keepScope, readScope } from './key-store.js';
+import { keepView, readView } from './key-store.js';
 import { OverviewPanel } from './overview-panel.js';
-import type { Scope } from './queries.js';
+import { CLUSTER_VIEW, type Instance, type View } from './queries.js';
 import { QueuesPanel } from './queues-panel.js';
 import { SlowQueriesPanel } from './slow-queries-panel.js';
 
@@ -20,7 +20,7 @@ export const REFRESH_MS = 10_000;
 const FAILED_JOBS_RELOAD_MS = 300;
 
 /**
- * The dashboard once a key is accepted: the header (scope selector, answering instance,
+ * The dashboard once a key is accepted: the header (view selector: the cluster or one instance, answering instance,
  * last refresh), the alerts strip and the panels. Every REFRESH_MS all panels reload at
  * once, each on its own; the job feed and alert states also move live by subscription.
  */
@@ -28,7 +28,9 @@ export class Dashboard {
   readonly element: HTMLElement;
   readonly charts: ChartsPanel;
   refreshes = 0;
-  private scope: Scope = readScope();
+  /** The selector's value: 'CLUSTER' or an instance id; resolved against the live instances at each refresh. */
+  private choice = readView();
+  private readonly viewSelect: HTMLSelectElement;
   private timer: ReturnType<typeof setInterval> | null = null;
   private failedJobsReload: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
@@ -70,21 +72,19 @@ export class Dashboard {
       this.failedJobsReload = setTimeout(() => void this.failedJobs.refresh(), FAILED_JOBS_RELOAD_MS);
     };
 
-    const scopeSelect = el(
+    this.viewSelect = el(
       'select',
       {
         id: 'scope',
-        'aria-label': 'scope',
+        'aria-label': 'view',
         onchange: (event) => {
-          this.scope = (event.target as HTMLSelectElement).value as Scope;
-          keepScope(this.scope);
+          this.choice = (event.target as HTMLSelectElement).value;
+          keepView(this.choice);
           void this.refresh();
         },
       },
       el('option', { value: 'CLUSTER' }, 'Cluster (all instances)'),
-      el('option', { value: 'INSTANCE' }, 'Answering instance'),
     );
-    scopeSelect.value = this.scope;
     this.element = el(
       'div',
       { className: 'dashboard' },
@@ -92,7 +92,7 @@ export class Dashboard {
         'header',
         { className: 'topbar' },
         el('h1', {}, 'graphpulse', el('span', { className: 'muted' }, ' · operations')),
-        el('label', { className: 'scope' }, 'View ', scopeSelect),
+        el('label', { className: 'scope' }, 'View ', this.viewSelect),
         this.answeredBy,
         el('span', { className: 'spacer' }),
         this.updated,
@@ -139,13 +139,15 @@ export class Dashboard {
   }
 
   private async refreshAll(): Promise<void> {
-    const scope = this.scope;
+    // The list of instances first: the view names one of them (an instance that went away falls back to the cluster).
+    await this.instances.refresh();
+    const view = this.resolveView(this.instances.list);
+    this.fillSelector(this.instances.list);
     await Promise.all([
       this.alerts.refresh(),
-      this.overview.refresh(scope),
-      this.charts.refresh(scope),
-      this.instances.refresh(),
-      this.cache.refresh(scope),
+      this.overview.refresh(view),
+      this.charts.refresh(view),
+      this.cache.refresh(view),
       this.redis.refresh(),
       this.queues.refresh(),
       this.failedJobs.refresh(),
@@ -153,14 +155,40 @@ export class Dashboard {
     ]);
     this.actions.setFields(this.cache.fields);
     const answering = this.instances.answering;
-    this.answeredBy.textContent = answering
-      ? `${scope === 'CLUSTER' ? 'cluster view, ' : ''}answered by ${instanceName(answering)}`
-      : scope === 'CLUSTER'
-        ? 'cluster view'
-        : 'answering instance';
+    const viewed = view.instance ? `instance ${view.label}` : 'cluster view';
+    this.answeredBy.textContent = answering ? `${viewed}, answered by ${instanceName(answering)}` : viewed;
     this.refreshes += 1;
     this.updated.textContent = `updated ${formatClock(new Date())}`;
     this.footer.textContent = `Refreshes every ${REFRESH_MS / 1000} s · charts redrawn in ${formatMs(this.charts.lastRedrawMs)} · all numbers from /graphql with your key`;
     document.body.dataset.refreshes = String(this.refreshes);
+  }
+
+  /** The chosen view if its instance is live (or the list could not be read); the cluster otherwise. */
+  private resolveView(list: Instance[] | null): View {
+    if (this.choice === 'CLUSTER') return CLUSTER_VIEW;
+    const instance = list?.find((i) => i.id === this.choice);
+    if (instance) return { scope: 'INSTANCE', instance: instance.id, label: instanceName(instance) };
+    if (list === null) return { scope: 'INSTANCE', instance: this.choice, label: this.choice };
+    this.choice = 'CLUSTER';
+    keepView(this.choice);
+    return CLUSTER_VIEW;
+  }
+
+  /** Cluster, then every live instance (the answering one marked); kept as is when the list could not be read. */
+  private fillSelector(list: Instance[] | null): void {
+    if (!list) return;
+    const options = [
+      el('option', { value: 'CLUSTER' }, 'Cluster (all instances)'),
+      ...list.map((i) => el('option', { value: i.id }, `${instanceName(i)}${i.self ? ' (answering)' : ''}`)),
+    ];
+    const same =
+      options.length === this.viewSelect.options.length &&
+      options.every(
+        (option, index) =>
+          option.value === this.viewSelect.options[index].value && option.textContent === this.viewSelect.options[index].textContent,
+      );
+    // Rebuilt only when the list changed: an open drop-down is not closed under the user at every refresh.
+    if (!same) this.viewSelect.replaceChildren(...options);
+    this.viewSelect.value = this.choice;
   }
 }

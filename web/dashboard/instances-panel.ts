@@ -8,13 +8,15 @@ const nameOf = (instance: Instance) => `${instance.host}:${instance.pid}`;
 
 /**
  * Every live instance of the cluster with its own request rate and p99 over the last 60 s.
- * The API answers from whichever instance receives the request (scope INSTANCE or CLUSTER,
- * no instance id): the row marked "answering" is the one behind the numbers of INSTANCE scope.
+ * The API answers from whichever instance receives the request; the view selector names one
+ * of these (metrics(instance:)) or the cluster. The row marked "answering" received the request.
  */
 export class InstancesPanel {
   readonly panel = new Panel('instances', 'Instances');
   /** The instance that answered the last refresh, for the header. */
   answering: Instance | null = null;
+  /** Every live instance at the last refresh (the view selector offers each); null when the list could not be read. */
+  list: Instance[] | null = null;
 
   constructor(private readonly api: ApiClient) {}
 
@@ -22,6 +24,7 @@ export class InstancesPanel {
     try {
       const { instances } = (await this.api.request<InstancesData>(INSTANCES)).metrics;
       this.answering = instances.find((i) => i.self) ?? null;
+      this.list = instances;
       this.panel.setNote(`${instances.length} live`);
       const now = Date.now();
       this.panel.show(
@@ -43,6 +46,7 @@ export class InstancesPanel {
       );
     } catch (error) {
       this.answering = null;
+      this.list = null;
       this.panel.unavailable(error);
     }
   }

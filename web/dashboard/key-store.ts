@@ -9,5 +9,6 @@ export const readKey = (): string | null => sessionStorage.getItem(KEY_ITEM);
 export const keepKey = (key: string): void => sessionStorage.setItem(KEY_ITEM, key);
 export const forgetKey = (): void => sessionStorage.removeItem(KEY_ITEM);
 
-export const readScope = (): 'INSTANCE' | 'CLUSTER' => (sessionStorage.getItem(SCOPE_ITEM) === 'INSTANCE' ? 'INSTANCE' : 'CLUSTER');
-export const keepScope = (scope: 'INSTANCE' | 'CLUSTER'): void => sessionStorage.setItem(SCOPE_ITEM, scope);
+/** The selector's choice: 'CLUSTER' or an instance id (checked against the live instances before use). */
+export const readView = (): string => sessionStorage.getItem(SCOPE_ITEM) ?? 'CLUSTER';
+export const keepView = (choice: string): void => sessionStorage.setItem(SCOPE_ITEM, choice);

@@ -2,7 +2,7 @@ import type { ApiClient } from './api-client.js';
 import { el } from './dom.js';
 import { formatAge, formatCount, formatMs, formatRatio } from './format.js';
 import { Panel } from './panel.js';
-import { OVERVIEW, type OverviewData, type Scope } from './queries.js';
+import { OVERVIEW, viewVariables, type OverviewData, type View } from './queries.js';
 
 interface Tile {
   metric: string;
@@ -31,11 +31,11 @@ export class OverviewPanel {
 
   constructor(private readonly api: ApiClient) {}
 
-  async refresh(scope: Scope): Promise<void> {
+  async refresh(view: View): Promise<void> {
     try {
-      const { metrics } = await this.api.request<OverviewData>(OVERVIEW, { scope });
+      const { metrics } = await this.api.request<OverviewData>(OVERVIEW, viewVariables(view));
       this.panel.setNote(
-        `${metrics.scope === 'CLUSTER' ? 'all live instances' : 'the answering instance'}, counting since ${new Date(metrics.since).toLocaleString()}`,
+        `${metrics.scope === 'CLUSTER' ? 'all live instances' : `instance ${view.label}`}, counting since ${new Date(metrics.since).toLocaleString()}`,
       );
       this.panel.show(
         el(

@@ -5,6 +5,17 @@
 
 export type Scope = 'INSTANCE' | 'CLUSTER';
 
+/** What the selector chose: the cluster, or one instance by id (metrics(instance:)), with its name for notes. */
+export interface View {
+  scope: Scope;
+  instance: string | null;
+  label: string;
+}
+export const CLUSTER_VIEW: View = { scope: 'CLUSTER', instance: null, label: 'cluster' };
+
+/** The variables of the per-view queries (OVERVIEW, HISTORY, CACHE). */
+export const viewVariables = (view: View): Record<string, unknown> => ({ scope: view.scope, instance: view.instance });
+
 export interface Latency {
   p50Ms: number;
   p95Ms: number;
@@ -13,8 +24,8 @@ export interface Latency {
 
 export const KEY_CHECK = `query DashboardKeyCheck { metrics { uptimeSeconds } }`;
 
-export const OVERVIEW = `query DashboardOverview($scope: MetricsScope!) {
-  metrics(scope: $scope) {
+export const OVERVIEW = `query DashboardOverview($scope: MetricsScope!, $instance: ID) {
+  metrics(scope: $scope, instance: $instance) {
     scope since uptimeSeconds
     http { requests errors latency { p50Ms p95Ms p99Ms } }
     cache { hitRate }
@@ -30,8 +41,8 @@ export interface OverviewData {
   };
 }
 
-export const HISTORY = `query DashboardHistory($scope: MetricsScope!) {
-  metrics(scope: $scope) {
+export const HISTORY = `query DashboardHistory($scope: MetricsScope!, $instance: ID) {
+  metrics(scope: $scope, instance: $instance) {
     history(minutes: 60, stepSeconds: 10) {
       at instances requests requestsPerSecond errorRate latency { p50Ms p95Ms p99Ms } analyticsLatency { p50Ms p95Ms p99Ms }
       cacheHitRate poolTotal poolIdle poolWaiting poolUtilizationPercent eventLoopLagP99Ms rssBytes l1Bytes jobsCompleted jobsFailed
@@ -115,8 +126,8 @@ export interface AlertEvent {
   summary: string;
 }
 
-export const CACHE = `query DashboardCache($scope: MetricsScope!) {
-  metrics(scope: $scope) { cache { hitRate hits staleHits misses l1Bytes l1Entries degraded breakerOpen redisConnected
+export const CACHE = `query DashboardCache($scope: MetricsScope!, $instance: ID) {
+  metrics(scope: $scope, instance: $instance) { cache { hitRate hits staleHits misses l1Bytes l1Entries degraded breakerOpen redisConnected
     fields { field hits staleHits misses hitRate } } }
 }`;
 export interface CacheField {
@@ -174,9 +185,9 @@ export interface SlowQueriesData {
   metrics: { database: { slowQueryThresholdMs: number; slowQueryCount: number; slowQueries: SlowQuery[] } };
 }
 
-/** Plans are computed on demand, one EXPLAIN per statement listed: ask for as few as reach the wanted one. */
-export const SLOW_QUERY_PLANS = `query DashboardSlowQueryPlans($limit: Int!) {
-  metrics { database { slowQueries(limit: $limit) { sql sampleParameters plan { text analyzed planningMs executionMs } } } }
+/** Plans are computed on demand: one statement by its normalized text, so exactly one EXPLAIN runs. */
+export const SLOW_QUERY_PLAN = `query DashboardSlowQueryPlan($sql: String!) {
+  metrics { database { slowQuery(sql: $sql) { sql sampleParameters plan { text analyzed planningMs executionMs } } } }
 }`;
 export interface QueryPlan {
   text: string;
@@ -184,8 +195,8 @@ export interface QueryPlan {
   planningMs: number | null;
   executionMs: number | null;
 }
-export interface SlowQueryPlansData {
-  metrics: { database: { slowQueries: { sql: string; sampleParameters: string[]; plan: QueryPlan }[] } };
+export interface SlowQueryPlanData {
+  metrics: { database: { slowQuery: { sql: string; sampleParameters: string[]; plan: QueryPlan } | null } };
 }
 
 export const QUEUES = `query DashboardQueues {

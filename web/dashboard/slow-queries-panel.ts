@@ -2,7 +2,7 @@ import type { ApiClient } from './api-client.js';
 import { el, replaceChildren, table } from './dom.js';
 import { formatCount, formatMs } from './format.js';
 import { describeError, Panel } from './panel.js';
-import { SLOW_QUERIES, SLOW_QUERY_PLANS, type SlowQueriesData, type SlowQueryPlansData } from './queries.js';
+import { SLOW_QUERIES, SLOW_QUERY_PLAN, type SlowQueriesData, type SlowQueryPlanData } from './queries.js';
 
 /**
  * The slowest statement shapes (by p95) with a "plan" button: the server runs EXPLAIN on
@@ -24,11 +24,7 @@ export class SlowQueriesPanel {
         formatMs(query.latency.p50Ms),
         formatMs(query.latency.p95Ms),
         formatMs(query.latency.p99Ms),
-        el(
-          'button',
-          { type: 'button', className: 'small', 'data-plan': index, onclick: () => void this.showPlan(index, query.sql) },
-          'plan',
-        ),
+        el('button', { type: 'button', className: 'small', 'data-plan': index, onclick: () => void this.showPlan(query.sql) }, 'plan'),
       ]);
       this.panel.show(
         rows.length
@@ -41,18 +37,14 @@ export class SlowQueriesPanel {
     }
   }
 
-  private async showPlan(index: number, sql: string): Promise<void> {
+  private async showPlan(sql: string): Promise<void> {
     this.planBox.hidden = false;
     replaceChildren(this.planBox, el('p', { className: 'muted' }, 'Running EXPLAIN…'));
     try {
-      const { slowQueries } = (await this.api.request<SlowQueryPlansData>(SLOW_QUERY_PLANS, { limit: index + 1 })).metrics.database;
-      // The order may have moved since the list was drawn: find the statement by its text.
-      const found = slowQueries.find((q) => q.sql === sql);
+      // By its text: the list's order may have moved since it was drawn, and only this statement is planned.
+      const found = (await this.api.request<SlowQueryPlanData>(SLOW_QUERY_PLAN, { sql })).metrics.database.slowQuery;
       if (!found) {
-        replaceChildren(
-          this.planBox,
-          el('p', { className: 'muted' }, 'That statement is no longer among the slowest; refresh and try again.'),
-        );
+        replaceChildren(this.planBox, el('p', { className: 'muted' }, 'That statement is no longer recorded (metrics reset); refresh.'));
         return;
       }
       const { plan } = found;

@@ -39,6 +39,7 @@ export const cleanupEventsJob: KindProcessor<'cleanupEvents'> = async (job, { se
     deleted += removed;
     const tags = tagsForDeletedEvents(rows);
     for (const emptied of tags) touched.add(emptied);
+    await services.replicas?.noteCommit(tags); // read replicas: before the invalidation
     await services.cache.invalidate(tags);
     await job.updateProgress(Math.min(1, deleted / Math.max(total, 1)));
   }

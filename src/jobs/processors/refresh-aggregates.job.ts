@@ -33,7 +33,10 @@ export const refreshAggregatesJob: KindProcessor<'refreshAggregates'> = async (j
   });
   const { refreshed, changes } = outcome;
   for (let i = 0; i < changes.tags.length; i += INVALIDATE_CHUNK) {
-    await services.cache.invalidate(changes.tags.slice(i, i + INVALIDATE_CHUNK));
+    const chunk = changes.tags.slice(i, i + INVALIDATE_CHUNK);
+    // Read replicas: the refresh's commit LSN is noted before its tags are invalidated.
+    await services.replicas?.noteCommit(chunk);
+    await services.cache.invalidate(chunk);
   }
   await progress(STEPS - 1);
   const ranges = defaultWarmRanges().filter((range) => changes.days.some((day) => day >= range.from && day <= range.to));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { InstanceState } from './instance-state.js';
 import type { MetricsSnapshot } from './metrics-snapshot.js';
 
@@ -19,7 +19,7 @@ export class ClusterStore {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly capacity: number,
   ) {

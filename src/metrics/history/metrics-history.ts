@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
+import type { RedisClient } from '../../redis.js';
 import type { TieredCache } from '../../cache/tiered-cache.js';
 import type { Logger } from '../../logger.js';
+import { ThrottledWarn } from '../../logger-throttle.js';
+import { BadUserInputError, ServiceUnavailableError } from '../../errors.js';
 import { LatencyHistogram } from '../latency-histogram.js';
 import type { MetricsRegistry } from '../metrics-registry.js';
 import { ClusterStore } from './cluster-store.js';
@@ -27,9 +28,8 @@ const WARN_EVERY_MS = 60_000;
 export interface MetricsHistoryOptions {
   registry: MetricsRegistry;
   cache: TieredCache;
-  pool: pg.Pool;
   /** The cache's fail-fast connection; null without REDIS_URL (history stays in this process). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   /** REDIS_PREFIX */
   prefix: string;
   logger: Logger;
@@ -57,6 +57,12 @@ export interface ClusterStates {
   degraded: boolean;
 }
 
+/** A time series with whether it is complete: degraded when Redis could not be read and a CLUSTER series holds this instance only. */
+export interface HistorySeries {
+  points: HistoryPoint[];
+  degraded: boolean;
+}
+
 /**
  * Metric history and the cluster view. Every 10 s (on wall-clock multiples, so the
  * instances' snapshots line up) it takes a snapshot of this instance into a ring of 360
@@ -72,24 +78,33 @@ export class MetricsHistory {
   private readonly sampler: SnapshotSampler;
   private readonly store: ClusterStore | null;
   private timer: NodeJS.Timeout | null = null;
-  /** When each kind of warning was last logged. */
-  private readonly lastWarnings = new Map<string, number>();
+  /**
+   * Replaced at every start() and stop(): a tick whose sampleNow() was in flight across a
+   * stop() (and maybe a new start()) sees a different token and does not schedule another,
+   * so there is never a second timer chain.
+   */
+  private run: object | null = null;
+  private readonly warnings: ThrottledWarn;
 
   constructor(private readonly options: MetricsHistoryOptions) {
     this.liveMs = options.liveMs ?? INSTANCE_LIVE_MS;
     this.identity = createInstanceIdentity(options.registry.startedAt);
     this.sampler = new SnapshotSampler(this.identity.id, options, this.now());
     this.store = options.redis ? new ClusterStore(options.redis, options.prefix, HISTORY_CAPACITY) : null;
+    this.warnings = new ThrottledWarn(options.logger, WARN_EVERY_MS, { instance: this.identity.id }, () => this.now());
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.run) return;
+    this.run = {};
     this.sampler.start();
-    this.schedule();
+    this.schedule(this.run);
   }
 
   /** Stops sampling; the instance drops out of the cluster view once its last publish is older than the live window. */
   stop(): void {
+    if (!this.run) return;
+    this.run = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.sampler.stop();
@@ -124,10 +139,18 @@ export class MetricsHistory {
 
   /** Metrics.history: the last `minutes`, one point per `stepSeconds` step holding a snapshot, oldest first. */
   async points(scope: MetricsScopeName, minutes: number, stepSeconds: number): Promise<HistoryPoint[]> {
+    return (await this.series(scope, minutes, stepSeconds)).points;
+  }
+
+  /**
+   * The points with whether they are complete: under CLUSTER, degraded when Redis could not
+   * be read and the points hold this instance only (alerts must not read that as the cluster).
+   */
+  async series(scope: MetricsScopeName, minutes: number, stepSeconds: number): Promise<HistorySeries> {
     checkHistoryWindow(minutes, stepSeconds);
-    const since = this.now() - minutes * 60_000;
     const count = (minutes * 60) / SAMPLE_SECONDS + 1;
     let snapshots = this.ring.newest(count);
+    let degraded = false;
     if (scope === 'CLUSTER' && this.store) {
       const others = await this.readRedis(async (store) => {
         const live = await store.liveInstances(this.now(), this.liveMs);
@@ -135,12 +158,61 @@ export class MetricsHistory {
         return store.snapshots([...live.keys()], count);
       });
       if (others) snapshots = snapshots.concat(others);
+      degraded = others === null;
     }
+    return { points: this.toPoints(snapshots, minutes, stepSeconds), degraded };
+  }
+
+  /** Metrics(instance:).history: another live instance's points, from the snapshots it published. */
+  async instancePoints(id: string, minutes: number, stepSeconds: number): Promise<HistoryPoint[]> {
+    checkHistoryWindow(minutes, stepSeconds);
+    if (id === this.identity.id) return this.points('INSTANCE', minutes, stepSeconds);
+    const count = (minutes * 60) / SAMPLE_SECONDS + 1;
+    const snapshots = await this.readInstance((store) => store.snapshots([id], count));
+    return this.toPoints(snapshots, minutes, stepSeconds);
+  }
+
+  /**
+   * Checks that `id` names a live instance (Metrics(instance:)): this one always; another
+   * only with Redis, when it published within the live window. BAD_USER_INPUT otherwise.
+   */
+  async checkInstance(id: string): Promise<void> {
+    if (id === this.identity.id) return;
+    if (!this.store) throw new BadUserInputError(`Unknown instance ${id}: without Redis only this instance (${this.identity.id}) answers`);
+    const live = await this.readInstance((store) => store.liveInstances(this.now(), this.liveMs));
+    if (!live.has(id)) throw new BadUserInputError(`Unknown or dead instance ${id}: see Metrics.instances under scope CLUSTER`);
+  }
+
+  /** The states an instance view merges: this instance's live state, or another's last published one. */
+  async instanceStates(id: string): Promise<ClusterStates> {
+    if (id === this.identity.id) return this.states('INSTANCE');
+    const [states, live] = await this.readInstance((store) =>
+      Promise.all([store.states([id]), store.liveInstances(this.now(), this.liveMs)]),
+    );
+    if (states.length === 0) throw new BadUserInputError(`Unknown or dead instance ${id}: see Metrics.instances under scope CLUSTER`);
+    return { states, lastSeen: new Map([[id, live.get(id) ?? states[0].publishedAt]]), degraded: false };
+  }
+
+  private toPoints(snapshots: MetricsSnapshot[], minutes: number, stepSeconds: number): HistoryPoint[] {
+    const since = this.now() - minutes * 60_000;
     return mergeIntoPoints(
       snapshots.filter((s) => s.to > since),
       stepSeconds,
       this.pointCache,
     );
+  }
+
+  /** Reads another instance's data: an unreachable Redis is an error here (there is no partial answer for one remote instance). */
+  private async readInstance<T>(read: (store: ClusterStore) => Promise<T>): Promise<T> {
+    const store = this.store;
+    if (!store) throw new BadUserInputError('Without Redis only this instance answers');
+    if (!store.available) throw new ServiceUnavailableError('Redis is not reachable: other instances cannot be read');
+    try {
+      return await read(store);
+    } catch (error) {
+      this.warn(error, 'another instance’s metrics not readable from Redis');
+      throw new ServiceUnavailableError('Redis could not be read: other instances cannot be answered for now');
+    }
   }
 
   /** The states the cluster view merges (INSTANCE scope: this instance's alone). */
@@ -211,20 +283,19 @@ export class MetricsHistory {
   }
 
   private warn(error: unknown, message: string): void {
-    if (this.now() - (this.lastWarnings.get(message) ?? -Infinity) < WARN_EVERY_MS) return;
-    this.lastWarnings.set(message, this.now());
-    this.options.logger.warn({ err: error, instance: this.identity.id }, message);
+    this.warnings.warn(error, message);
   }
 
   /** The next tick at the next wall-clock multiple of 10 s (the one after, if that is under a second away). */
-  private schedule(): void {
+  private schedule(run: object): void {
     const periodMs = SAMPLE_SECONDS * 1000;
     const untilBoundary = periodMs - (Date.now() % periodMs);
     this.timer = setTimeout(
       () => {
         this.sampleNow()
           .catch((error: unknown) => this.options.logger.error({ err: error }, 'metrics snapshot failed'))
-          .finally(() => this.timer && this.schedule());
+          // Only the run that scheduled this tick continues it: stopped (or stopped and started again) meanwhile, it ends here.
+          .finally(() => this.run === run && this.schedule(run));
       },
       untilBoundary < 1_000 ? untilBoundary + periodMs : untilBoundary,
     );

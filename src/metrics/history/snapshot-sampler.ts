@@ -1,17 +1,20 @@
-import type pg from 'pg';
 import type { FieldStats, TieredCache } from '../../cache/tiered-cache.js';
+import type { QueueName } from '../../jobs/job-names.js';
+import { OPERATION_STATS } from '../cache-reader.js';
 import type { MetricsRegistry } from '../metrics-registry.js';
 import { IntervalLatency } from './interval-latency.js';
-import { IntervalLoopLag } from './interval-loop-lag.js';
 import type { CacheFieldCounts, MetricsSnapshot } from './metrics-snapshot.js';
 
-/** Whole-operation hits of the hot path are kept under this name in the cache's stats; it is not a field. */
-const OPERATION_STATS = 'Operation';
+/**
+ * Queues left out of the history's jobsCompleted/jobsFailed (and so of failed_jobs_5m): a
+ * dead webhook receiver failing sendAlertWebhook jobs must not fire JobsFailing, whose own
+ * webhook would fail again, in a loop. QueueMetrics and /metrics still count them per queue.
+ */
+const NOT_IN_HISTORY: ReadonlySet<string> = new Set<QueueName>(['alerts']);
 
 export interface SnapshotSources {
   registry: MetricsRegistry;
   cache: TieredCache;
-  pool: pg.Pool;
   /** Coordinates of the @cached fields: their resolver latency is the analytics latency. */
   analyticFields: readonly string[];
 }
@@ -26,7 +29,6 @@ const delta = (now: number, before: number) => (now >= before ? now - before : n
  */
 export class SnapshotSampler {
   private readonly analyticsInterval = new IntervalLatency();
-  private readonly loopLag = new IntervalLoopLag();
   private last: { at: number; errors: number; completed: number; failed: number };
   private lastCache = new Map<string, FieldStats>();
 
@@ -44,16 +46,19 @@ export class SnapshotSampler {
     sources.registry.http.interval.take();
   }
 
+  /** The registry's event-loop timer feeds each interval's lag (shared with /metrics: started once per user). */
   start(): void {
-    this.loopLag.start();
+    this.sources.registry.eventLoop.interval.take();
+    this.sources.registry.eventLoop.start();
   }
 
   stop(): void {
-    this.loopLag.stop();
+    this.sources.registry.eventLoop.stop();
   }
 
   take(now: number): MetricsSnapshot {
-    const { registry, cache, pool } = this.sources;
+    const { registry, cache } = this.sources;
+    const pool = registry.database.poolNow();
     const http = registry.http.snapshot();
     const jobs = this.jobTotals();
     const cacheTotals = this.cacheTotals();
@@ -80,13 +85,13 @@ export class SnapshotSampler {
       cacheFields,
       jobsCompleted: delta(jobs.completed, this.last.completed),
       jobsFailed: delta(jobs.failed, this.last.failed),
-      poolTotal: pool.totalCount,
-      poolIdle: pool.idleCount,
-      poolWaiting: pool.waitingCount,
-      poolMax: pool.options.max ?? 10, // pg's default
+      poolTotal: pool.total,
+      poolIdle: pool.idle,
+      poolWaiting: pool.waiting,
+      poolMax: pool.max,
       l1Bytes: cache.l1.bytes,
       breakerOpen: cache.l2?.breaker.isOpen ?? false,
-      eventLoopLagP99Ms: this.loopLag.take(),
+      eventLoopLagP99Ms: Math.round(registry.eventLoop.interval.take().percentileMs(99) * 1000) / 1000,
       rssBytes: process.memoryUsage.rss(),
     };
     this.last = { at: now, errors: http.errors, ...jobs };
@@ -104,7 +109,8 @@ export class SnapshotSampler {
   private jobTotals(): { completed: number; failed: number } {
     let completed = 0;
     let failed = 0;
-    for (const queue of this.sources.registry.jobOutcomes.totals().values()) {
+    for (const [name, queue] of this.sources.registry.jobOutcomes.totals()) {
+      if (NOT_IN_HISTORY.has(name)) continue;
       completed += queue.completed;
       failed += queue.failed;
     }

@@ -14,7 +14,7 @@ registerEnumType(JobState, {
   description: 'DELAYED: waiting for a retry backoff (or a schedule) to pass; PAUSED: waiting on a paused queue',
 });
 
-@ObjectType({ simpleResolvers: true, description: 'A background job (BullMQ) on one of the queues `reports` and `maintenance`' })
+@ObjectType({ simpleResolvers: true, description: 'A background job (BullMQ) on one of the queues `reports`, `maintenance` and `alerts`' })
 export class Job {
   @Field(() => ID) id!: string;
   @Field(() => String) queue!: string;

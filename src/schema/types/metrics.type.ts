@@ -11,10 +11,17 @@ export class Metrics {
   @Field(() => MetricsScope, { description: 'The scope asked for: INSTANCE, or CLUSTER (the same as INSTANCE without REDIS_URL)' })
   scope: MetricsScope;
 
-  /** The cluster's states, read from Redis once per Metrics object however many fields need them. */
+  /**
+   * metrics(instance:) naming another live instance: the sections answer from its published
+   * state and snapshots; null for this instance (the registry, as before) and under CLUSTER.
+   */
+  instance: string | null;
+
+  /** The cluster's (or the named instance's) states, read from Redis once per Metrics object however many fields need them. */
   clusterStates?: Promise<ClusterStates>;
 
-  constructor(scope: MetricsScope = MetricsScope.INSTANCE) {
+  constructor(scope: MetricsScope = MetricsScope.INSTANCE, instance: string | null = null) {
     this.scope = scope;
+    this.instance = instance;
   }
 }
