@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { runAdminStatements } from './helpers/admin-sql.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
@@ -20,16 +20,7 @@ let server: RunningPostgres | undefined;
 let adminUrl: string;
 let databaseUrl: string;
 
-async function admin(statements: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (statements: string[]) => runAdminStatements(adminUrl, statements);
 
 /** Runs the seed CLI with pipes (no TTY) and resolves with its exit code and output. */
 function runSeed(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { runAdminStatements } from './helpers/admin-sql.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedDatabase, type SeedSummary } from '../db/seed/seed-database.js';
 import { createDatabase, type Database } from '../src/db/database.js';
@@ -29,17 +29,7 @@ let a: Database;
 let b: Database;
 let summary: SeedSummary;
 
-async function admin(statements: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  // A failure of the session shows as the rejected statement; without a listener it would also be an uncaught 'error'.
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (statements: string[]) => runAdminStatements(adminUrl, statements);
 
 /** A fresh, migrated database: a leftover from an interrupted run would make the seed refuse. */
 async function openDatabase(name: string): Promise<Database> {
