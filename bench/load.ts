@@ -118,6 +118,8 @@ export async function runLoad(
   scenario: Scenario,
   next: BodyGenerator,
   params: { connections: number; durationSec: number; warmupSec: number },
+  /** Called right before and right after the measured part (after the warmup). */
+  measured: { start(): void; end(): void } = { start() {}, end() {} },
 ): Promise<LoadFigures> {
   let graphqlErrors = 0;
   let errorSample: string | null = null;
@@ -164,7 +166,9 @@ export async function runLoad(
   });
   const common = { url: target.url, connections, timeout: 10, pipelining: 1 };
   if (params.warmupSec > 0) await run({ ...common, duration: params.warmupSec, requests: [request(false)] });
+  measured.start();
   const result = await run({ ...common, duration: generatorError ? 0.1 : params.durationSec, requests: [request(true)] });
+  measured.end();
   return {
     requestsPerSec: result.requests.mean,
     requests: result.requests.total,

@@ -78,3 +78,37 @@ export function processesMentioning(text: string): Array<{ pid: number; cmdline:
   for (let pid: number | undefined = process.pid; pid && !ancestors.has(pid); pid = parents.get(pid)) ancestors.add(pid);
   return all.filter((p) => !ancestors.has(p.pid) && p.cmdline.includes(text)).map(({ pid, cmdline }) => ({ pid, cmdline }));
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run on). */
+const TICKS_PER_SEC = 100;
+
+/**
+ * CPU seconds used so far by `pid` (user + system) and, separately, by its descendants
+ * (for the API: its embedded Postgres server and backends), including children they
+ * already reaped. Null where /proc is missing.
+ */
+export function cpuSecondsOf(pid: number): { own: number; descendants: number } | null {
+  const all = processes();
+  if (all.length === 0) return null;
+  const ticks = (p: number, withReaped: boolean): number => {
+    try {
+      const rest = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
+      // utime stime cutime cstime are fields 14-17 of stat: 11-14 after the command.
+      const own = Number(fields[11]) + Number(fields[12]);
+      return withReaped ? own + Number(fields[13]) + Number(fields[14]) : own;
+    } catch {
+      return 0; // ended while we looked
+    }
+  };
+  const children = new Map<number, number[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  let descendants = 0;
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length) {
+    const next = stack.pop()!;
+    descendants += ticks(next, true);
+    stack.push(...(children.get(next) ?? []));
+  }
+  return { own: ticks(pid, false) / TICKS_PER_SEC, descendants: descendants / TICKS_PER_SEC };
+}

@@ -18,6 +18,12 @@ export interface ScenarioResult {
   /** Peak RSS of the answering server child during warmup and run, bytes. */
   peakRssBytes: number | null;
   ratioToBaseline: number | null;
+  /**
+   * CPU milliseconds per measured request: the server process itself, and its descendants
+   * (the embedded Postgres). Stable where req/s is not: another process taking a core
+   * lowers req/s, hardly the CPU each request costs. Null where /proc is missing.
+   */
+  cpuMsPerRequest: { server: number; database: number } | null;
   /** Why this scenario fails the run (empty = fine). */
   problems: string[];
 }
@@ -63,7 +69,7 @@ export function problemsOf(result: ScenarioResult, maxRssMb: number): string[] {
 
 /** The results table, one line per scenario. */
 export function formatTable(results: ScenarioResult[]): string {
-  const header = ['scenario', 'scale', 'req/s', 'ratio to baseline', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors'];
+  const header = ['scenario', 'scale', 'req/s', 'ratio to baseline', 'p50 ms', 'p99 ms', 'CPU ms/req server + db', 'peak RSS MB', 'errors'];
   const rows = results.map((r) => {
     const f = r.figures;
     return [
@@ -73,6 +79,7 @@ export function formatTable(results: ScenarioResult[]): string {
       r.ratioToBaseline === null ? '-' : `${r.ratioToBaseline.toFixed(3)}x`,
       fixed(f?.latencyMs.p50, 1),
       fixed(f?.latencyMs.p99, 1),
+      r.cpuMsPerRequest ? `${r.cpuMsPerRequest.server.toFixed(3)} + ${r.cpuMsPerRequest.database.toFixed(3)}` : '-',
       r.peakRssBytes === null ? '-' : (r.peakRssBytes / MB).toFixed(1),
       errorsCell(r),
     ];

@@ -14,6 +14,7 @@ import { ensurePersistentData, shortPath, type PersistentData } from './persiste
 import { errorCount, formatTable, machineInfo, problemsOf, writeResults, type ScenarioResult } from './report.js';
 import { summaryLines } from './summary.js';
 import { sampleRss } from './rss-sampler.js';
+import { cpuSecondsOf } from './procfs.js';
 import { bodyGenerator, selectScenarios } from './scenarios.js';
 import { killAllSync } from './server-process.js';
 import { removeDataDirsSync, startBaseline, startGraphpulse, stopStartingServers, type BenchServer, type ServerName } from './servers.js';
@@ -222,6 +223,7 @@ async function main(): Promise<number> {
         figures: null,
         peakRssBytes: null,
         ratioToBaseline: null,
+        cpuMsPerRequest: null,
         problems: [],
       };
       if (result.precheck) {
@@ -233,7 +235,19 @@ async function main(): Promise<number> {
         try {
           warmed.add(scenario.target);
           progress.start();
-          result.figures = await runLoad(target, scenario, next, { ...options, warmupSec });
+          let cpuAtStart: ReturnType<typeof cpuSecondsOf> = null;
+          let cpuAtEnd: ReturnType<typeof cpuSecondsOf> = null;
+          result.figures = await runLoad(
+            target,
+            scenario,
+            next,
+            { ...options, warmupSec },
+            {
+              start: () => (cpuAtStart = cpuSecondsOf(server.pid)),
+              end: () => (cpuAtEnd = cpuSecondsOf(server.pid)),
+            },
+          );
+          result.cpuMsPerRequest = cpuPerRequest(cpuAtStart, cpuAtEnd, result.figures.requests);
           loaded = true;
         } finally {
           progress.end(loaded && !aborted);
@@ -241,8 +255,10 @@ async function main(): Promise<number> {
         }
         const f = result.figures;
         const rss = result.peakRssBytes === null ? '?' : (result.peakRssBytes / 1024 / 1024).toFixed(0);
+        const cpu = result.cpuMsPerRequest;
         console.log(
-          `bench: ${tag}: ${f.requestsPerSec.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, peak RSS ${rss} MB`,
+          `bench: ${tag}: ${f.requestsPerSec.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, peak RSS ${rss} MB` +
+            (cpu ? `, CPU per request ${cpu.server.toFixed(3)} ms server + ${cpu.database.toFixed(3)} ms database` : ''),
         );
       }
       results.push(result);
@@ -293,3 +309,12 @@ main().then(
     process.exit(aborted ? 130 : 1);
   },
 );
+
+function cpuPerRequest(
+  start: ReturnType<typeof cpuSecondsOf>,
+  end: ReturnType<typeof cpuSecondsOf>,
+  requests: number,
+): ScenarioResult['cpuMsPerRequest'] {
+  if (!start || !end || requests <= 0) return null;
+  return { server: ((end.own - start.own) * 1000) / requests, database: ((end.descendants - start.descendants) * 1000) / requests };
+}

@@ -94,6 +94,28 @@ describe('pre-execution limits (no resolver, no SQL)', () => {
     expect(backwards.statements).toBe(0);
   });
 
+  it('the cost memo is keyed by the variables the cost depends on, and never remembers refused variables', async () => {
+    // Over the limit whatever the range with 100 stores x topProducts(limit: 100) x nested pages.
+    const query = `query Costly($range: DateRange!, $stores: Int!, $n: Int!) { stores(first: $stores) { edges { node { topProducts(range: $range, limit: $n) { product { category { products(first: 100) { totalCount } } } } } } } }`;
+    const send = async (variables: Record<string, unknown>) => {
+      server.app.services.cache.l1.clear();
+      const before = server.app.services.database.stats.queries;
+      const response = await server.request(query, { key: viewerKey, variables });
+      return { ...response, statements: server.app.services.database.stats.queries - before };
+    };
+    // Variables that do not coerce first: cost 0 then, which must not be remembered for the document.
+    const bad = await send({ range: { from: 'not a day', to: '2024-01-31' }, stores: 100, n: 100 });
+    expect(bad.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const range = { from: '2024-01-01', to: '2024-01-31' };
+    refused(await send({ range, stores: 100, n: 100 }), 'QUERY_TOO_COMPLEX', /Query cost \d+ exceeds the limit of 5000/);
+    // Another range, same sizes: the same answer (from the memo).
+    refused(await send({ range: { ...range, to: '2024-01-30' }, stores: 100, n: 100 }), 'QUERY_TOO_COMPLEX', /exceeds the limit/);
+    // A size variable is part of the key: a smaller page is accepted with a smaller cost.
+    const small = await send({ range, stores: 1, n: 1 });
+    expect(small.status, JSON.stringify(small.body.errors)).toBe(200);
+    expect(small.body.extensions?.cost.requested).toBeLessThan(5000);
+  });
+
   it('an accepted operation reports its cost', async () => {
     const response = await measured(`{ stores(first: 3) { edges { node { revenue(range: ${rangeLiteral}) { total } } } } }`);
     expect(response.status).toBe(200);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, dayStartMs, daysOf, endOfDayExclusive, MAX_RANGE_DAYS, rangeDayCount, utcDayOf, utcDaysAgo } from '../src/days.js';
 import { rangeBuckets } from '../src/cache/tags.js';
+import { parseDay } from '../src/schema/scalars/date.scalar.js';
 
 describe('days and ranges (src/days.ts)', () => {
   it('counts inclusive days, across month, leap-day and year ends', () => {
@@ -30,5 +31,35 @@ describe('days and ranges (src/days.ts)', () => {
     expect(daysOf({ from: '2024-03-02', to: '2024-03-01' })).toEqual([]);
     expect(rangeBuckets({ from: '2024-02-28', to: '2024-03-01' })).toEqual(['d:2024-02-28', 'd:2024-02-29', 'd:2024-03-01']);
     expect(rangeBuckets({ from: '2024-01-15', to: '2024-03-01' })).toEqual(['m:2024-01', 'm:2024-02', 'm:2024-03']);
+  });
+});
+
+describe('the Date scalar (parseDay) decides calendar days by arithmetic', () => {
+  /** What a Date says of the string: not the shape, not a real day, or fine. */
+  function byDate(value: string): 'shape' | 'calendar' | 'ok' {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return 'shape';
+    const parsed = new Date(`${value}T00:00:00Z`);
+    return Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value ? 'calendar' : 'ok';
+  }
+  function byParseDay(value: string): 'shape' | 'calendar' | 'ok' {
+    try {
+      parseDay(value);
+      return 'ok';
+    } catch (error) {
+      return (error as Error).message.includes('not a calendar day') ? 'calendar' : 'shape';
+    }
+  }
+
+  it('agrees with Date on every day, month 0-13 and day 0-32 of 1890-2109, and on odd shapes', () => {
+    const cases = ['0000-01-01', '9999-12-31', '2024-1-01', '20240101xx', '2024-01-0a', '２０２４-01-01', '2024/01/01', ' 2024-01-01'];
+    for (let year = 1890; year < 2110; year += 1) {
+      for (let month = 0; month <= 13; month += 1) {
+        for (let day = 0; day <= 32; day += 1) cases.push(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`);
+      }
+    }
+    const disagreements = cases.filter((value) => byParseDay(value) !== byDate(value));
+    expect(disagreements).toEqual([]);
+    expect(byParseDay('2024-02-29')).toBe('ok');
+    expect(byParseDay('1900-02-29')).toBe('calendar');
   });
 });

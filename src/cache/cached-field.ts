@@ -86,6 +86,11 @@ export function cachedResolver(
     }
     const scope = config.scope === 'PRIVATE' ? scopeKey(principal) : 'pub';
     const key = `${prefix}${parentKeyOf(parent)}:${argsKey(args)}:${scope}`;
+    const inMemory = cache.freshFromL1(key, config.coordinate);
+    if (inMemory) {
+      ctx.cacheRecord?.record({ path: pathOf(info), field: config.coordinate, scope: config.scope, ...inMemory.outcome });
+      return inMemory.value;
+    }
     const tags = () => [fieldTag, ...config.tags.flatMap((template) => template(parent, args as Record<string, unknown>))];
     // The request's cache record stands for the request: once Redis failed it, its other fields do not ask Redis.
     const options = { field: config.coordinate, ttlSeconds: config.ttl, swrSeconds: config.swr, tags, request: ctx.cacheRecord };

@@ -1,10 +1,31 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry, CacheStore } from './cache.js';
 
-/** Rough bytes of a decoded value: its JSON length ×2 (UTF-16) plus per-entry overhead. */
-function estimateBytes(entry: CacheEntry, encoded?: string): number {
-  const json = encoded ?? JSON.stringify(entry.value) ?? '';
-  return json.length * 2 + 200 + entry.tags.reduce((sum, tag) => sum + tag.length * 2 + 50, 0);
+/**
+ * Rough bytes a decoded value holds on the heap: strings 2 per character (UTF-16) plus a
+ * header, numbers and other scalars a slot, objects and arrays a header plus a slot per
+ * member. A walk, not JSON.stringify: the size is taken on every L1 write, which on a
+ * cache miss is as often as a value is computed, and building a string only to measure
+ * it cost more than the walk (and said less about the heap).
+ */
+export function approximateBytes(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return 16 + value.length * 2;
+  if (value === null || typeof value !== 'object') return 8;
+  if (depth > 32) return 64; // deeper than any of our values: count a slot, do not recurse forever
+  if (value instanceof Date) return 32;
+  let bytes = 24;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += 8 + approximateBytes(item, depth + 1);
+    return bytes;
+  }
+  for (const key in value) {
+    bytes += 8 + key.length * 2 + approximateBytes((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return bytes;
+}
+
+function estimateBytes(entry: CacheEntry): number {
+  return approximateBytes(entry.value) + 200 + entry.tags.reduce((sum, tag) => sum + tag.length * 2 + 50, 0);
 }
 
 /**

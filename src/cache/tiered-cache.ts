@@ -181,6 +181,19 @@ export class TieredCache {
     return stats;
   }
 
+  /**
+   * A fresh L1 entry of `key`, counted as a hit of `field`, or undefined (not in L1, or
+   * stale: fetch then serves it and refreshes it). Synchronous, so a resolver whose value
+   * is in memory answers without a promise and graphql-jit stays on its synchronous path.
+   */
+  freshFromL1<V>(key: string, field: string): FetchResult<V> | undefined {
+    const now = Date.now();
+    const entry = this.readL1(key, now);
+    if (!entry || entry.freshUntil <= now) return undefined;
+    this.statsOf(field).hits += 1;
+    return { value: entry.value as V, outcome: outcomeOf(entry, 'L1', now) };
+  }
+
   async fetch<V>(key: string, options: FetchOptions, compute: () => Promise<V> | V): Promise<FetchResult<V>> {
     const now = Date.now();
     const stats = this.statsOf(options.field);

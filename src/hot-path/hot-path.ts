@@ -9,7 +9,7 @@ import { chooseEncoding } from '../http/accept-encoding.js';
 import { clientHasCurrent } from '../http/conditional-request.js';
 import type { Services } from '../services.js';
 import type { OperationCache, OperationHit } from './operation-cache.js';
-import { bodiesOf, operationHash } from './operation-entry.js';
+import { bodyFor, codingsFor, operationHash } from './operation-entry.js';
 
 export interface GraphqlParams {
   query: string;
@@ -65,12 +65,10 @@ function readParams(req: IncomingMessage, url: URL, body: unknown, registered: s
   }
 }
 
-/** The stored bytes in the best coding the client accepts that the entry has (br, then gzip), else plain. */
+/** The entry in the best coding the client accepts (br, then gzip; compressed on the first such hit), else plain. */
 function pickEncoding(accept: string | string[] | undefined, hit: OperationHit): { encoding: 'br' | 'gzip' | null; body: Buffer } {
-  const bodies = bodiesOf(hit.entry);
-  const available = (['br', 'gzip'] as const).filter((coding) => bodies[coding] !== null);
-  const encoding = chooseEncoding(accept, available);
-  return { encoding, body: (encoding && bodies[encoding]) || bodies.plain };
+  const encoding = chooseEncoding(accept, codingsFor(hit.entry));
+  return { encoding, body: bodyFor(hit.entry, encoding) };
 }
 
 /**

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { hashOf, queryHash, stableJson } from '../cache/keys.js';
 
-/** A stored response: the plain body and its compressed forms, with what serving it needs. */
+/**
+ * A stored response: the plain body and what serving it needs. Its gzip and brotli forms
+ * are made on the first hit that asks for them (bodiesFor), not when it is stored: most
+ * operation entries of a changing workload (a new range, a cold cache) are never asked
+ * again, and compressing every one of them cost a miss a fifth of its CPU.
+ */
 export interface OperationEntry {
   body: string;
-  /** base64, so the entry survives the JSON of L2. */
-  gzip: string;
-  br: string;
   etag: string;
   scope: 'PUBLIC' | 'PRIVATE';
   /** Field coordinates it was built from: a hot hit counts as a hit of each. */
@@ -19,18 +21,7 @@ export interface OperationEntry {
 const MIN_COMPRESS_BYTES = 512;
 
 export function buildOperationEntry(body: string, scope: OperationEntry['scope'], fields: string[], cost: number): OperationEntry {
-  const raw = Buffer.from(body);
-  const compress = raw.length >= MIN_COMPRESS_BYTES;
-  return {
-    body,
-    gzip: compress ? gzipSync(raw, { level: 6 }).toString('base64') : '',
-    // Brotli at quality 4 costs about as much as gzip 6 and is smaller; higher qualities are not cheap.
-    br: compress ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }).toString('base64') : '',
-    etag: `"${createHash('sha1').update(raw).digest('base64url').slice(0, 22)}"`,
-    scope,
-    fields,
-    cost,
-  };
+  return { body, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`, scope, fields, cost };
 }
 
 /**
@@ -47,18 +38,38 @@ export function operationKey(schemaVersion: string, hash: string, scope: string)
   return `op:v${schemaVersion}:${hash}:${scope}`;
 }
 
-const decoded = new WeakMap<OperationEntry, { plain: Buffer; gzip: Buffer | null; br: Buffer | null }>();
+export type Coding = 'br' | 'gzip';
 
-/** The entry's bodies as Buffers, decoded once per entry object (L1 keeps the object). */
-export function bodiesOf(entry: OperationEntry): { plain: Buffer; gzip: Buffer | null; br: Buffer | null } {
-  let bodies = decoded.get(entry);
-  if (!bodies) {
-    bodies = {
-      plain: Buffer.from(entry.body),
-      gzip: entry.gzip ? Buffer.from(entry.gzip, 'base64') : null,
-      br: entry.br ? Buffer.from(entry.br, 'base64') : null,
-    };
-    decoded.set(entry, bodies);
-  }
-  return bodies;
+interface Bodies {
+  plain: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+/** Per entry object (L1 keeps the object): the plain bytes, and each coding once a hit asked for it. */
+const bodies = new WeakMap<OperationEntry, Bodies>();
+
+function bodiesOf(entry: OperationEntry): Bodies {
+  let known = bodies.get(entry);
+  if (!known) bodies.set(entry, (known = { plain: Buffer.from(entry.body) }));
+  return known;
+}
+
+/** The codings worth offering for this entry (none for small bodies). */
+export function codingsFor(entry: OperationEntry): readonly Coding[] {
+  return bodiesOf(entry).plain.length >= MIN_COMPRESS_BYTES ? (['br', 'gzip'] as const) : [];
+}
+
+/**
+ * The entry's bytes in `coding` (compressed on first use, then kept with the entry), or
+ * plain. Brotli at quality 4 costs about as much as gzip 6 and is smaller; higher
+ * qualities are not cheap.
+ */
+export function bodyFor(entry: OperationEntry, coding: Coding | null): Buffer {
+  const known = bodiesOf(entry);
+  if (coding === null) return known.plain;
+  return (known[coding] ??=
+    coding === 'br'
+      ? brotliCompressSync(known.plain, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
+      : gzipSync(known.plain, { level: 6 }));
 }

@@ -41,6 +41,8 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext
             }
           }
           response.http.headers.set('x-request-id', requestId);
+          // The line's fields (the cache summary above all) cost more than the check.
+          if (!logger.isLevelEnabled('info')) return;
           logger.info(
             {
               requestId,

@@ -1,5 +1,5 @@
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { getNamedType, getNullableType, isLeafType, isListType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, isLeafType, isListType, Kind, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 
 /**
  * What a field costs before its children: scalars nothing, objects 1; analytic
@@ -37,4 +37,32 @@ export function operationCost(
   operationName?: string | null,
 ): number {
   return getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
+}
+
+const costVariables = new WeakMap<DocumentNode, readonly string[]>();
+
+/**
+ * The variables an operation's cost and page checks can depend on: those passed as
+ * `first` / `limit` (list sizes) or as the condition of @include / @skip (which fields
+ * count). Every other variable (a store id, a date range) leaves the cost unchanged, so
+ * the accepted-cost memo is keyed by these alone and a dashboard asking a new range each
+ * time still pays a lookup, not a walk of the document. Computed once per document.
+ */
+export function costVariablesOf(document: DocumentNode): readonly string[] {
+  let names = costVariables.get(document);
+  if (names) return names;
+  const found = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.value.kind === Kind.VARIABLE && (node.name.value === 'first' || node.name.value === 'limit'))
+        found.add(node.value.name.value);
+    },
+    Directive(node) {
+      if (node.name.value !== 'include' && node.name.value !== 'skip') return;
+      for (const argument of node.arguments ?? []) if (argument.value.kind === Kind.VARIABLE) found.add(argument.value.name.value);
+    },
+  });
+  names = [...found].sort();
+  costVariables.set(document, names);
+  return names;
 }

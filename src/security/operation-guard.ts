@@ -45,9 +45,10 @@ function checkPageArguments(document: DocumentNode, variables: Record<string, un
 /**
  * The per-request rules that need the caller or the variables, run after validation and
  * before any resolver, the same on HTTP and WebSocket: introspection only for admins in
- * production, and the cost limit. Returns the operation's cost.
+ * production, and the cost limit. Returns the operation's cost (0, flagged, when the
+ * variables do not coerce).
  */
-export function checkOperation(check: OperationCheck): { cost: number } {
+export function checkOperation(check: OperationCheck): { cost: number; variablesRefused?: true } {
   if (check.production && check.principal?.role !== 'ADMIN' && usesIntrospection(check.document)) {
     throw new ForbiddenError('Introspection is disabled in production except for ADMIN keys');
   }
@@ -59,7 +60,8 @@ export function checkOperation(check: OperationCheck): { cost: number } {
     cost = operationCost(check.schema, check.document, check.variables, check.operationName);
   } catch (error) {
     // Variables that do not coerce: execution refuses them with BAD_USER_INPUT before any resolver runs.
-    if (error instanceof Error && 'extensions' in error) return { cost: 0 };
+    // Not a cost to remember: the same document with valid variables has its real cost.
+    if (error instanceof Error && 'extensions' in error) return { cost: 0, variablesRefused: true };
     throw error;
   }
   if (cost > check.maxCost) {

@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import { LRUCache } from 'lru-cache';
 import { argsKey, queryHash } from '../cache/keys.js';
+import { costVariablesOf } from './cost.js';
 import { checkOperation } from './operation-guard.js';
 
 const SUGGESTION = / Did you mean .+\?$/;
@@ -17,6 +18,15 @@ export function compactVariables(variables: Record<string, unknown>): Record<str
   return compacted ?? variables;
 }
 
+/** The key part for the variables the cost depends on (costVariablesOf); '' when it depends on none. */
+function costKey(document: Parameters<typeof costVariablesOf>[0], variables: Record<string, unknown>): string {
+  const names = costVariablesOf(document);
+  if (names.length === 0) return '';
+  const relevant: Record<string, unknown> = {};
+  for (const name of names) relevant[name] = variables[name];
+  return argsKey(relevant);
+}
+
 /**
  * Runs the per-request rules after validation and before any resolver (introspection
  * policy, cost), reports the cost in `extensions.cost`, and in production removes
@@ -26,8 +36,8 @@ export function securityPlugin(
   schema: GraphQLSchema,
   options: { production: boolean; maxCost: number },
 ): ApolloServerPlugin<RequestContext> {
-  // Accepted checks are remembered per query text, variables and admin-ness: a dashboard
-  // repeating one query pays a lookup, not a walk of the document.
+  // Accepted checks are remembered per query text, the variables the cost depends on and
+  // admin-ness: a dashboard repeating one query pays a lookup, not a walk of the document.
   const accepted = new LRUCache<string, number>({ max: 5_000 });
   return {
     async requestDidStart() {
@@ -39,7 +49,7 @@ export function securityPlugin(
           // `source`: a hash-only persisted query has no request.query, only the text Apollo resolved.
           const text = request.query ?? source;
           const memoKey = text
-            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(text)}:${argsKey(variables)}:${operationName ?? ''}`
+            ? `${contextValue.principal?.role === 'ADMIN' ? 'a' : 'u'}:${queryHash(text)}:${costKey(document, variables)}:${operationName ?? ''}`
             : null;
           const known = memoKey === null ? undefined : accepted.get(memoKey);
           if (known !== undefined) {
@@ -47,7 +57,7 @@ export function securityPlugin(
             return;
           }
           try {
-            const { cost } = checkOperation({
+            const { cost, variablesRefused } = checkOperation({
               schema,
               document,
               operationName,
@@ -57,7 +67,7 @@ export function securityPlugin(
               maxCost: options.maxCost,
             });
             contextValue.cost = { requested: cost, limit: options.maxCost };
-            if (memoKey !== null) accepted.set(memoKey, cost);
+            if (memoKey !== null && !variablesRefused) accepted.set(memoKey, cost);
           } catch (error) {
             // Refused before execution: the whole request failed, so say it in the HTTP status too.
             if (error instanceof GraphQLError && !error.extensions.http) {
