@@ -113,7 +113,7 @@ describe('pre-execution limits (no resolver, no SQL)', () => {
     // A size variable is part of the key: a smaller page is accepted with a smaller cost.
     const small = await send({ range, stores: 1, n: 1 });
     expect(small.status, JSON.stringify(small.body.errors)).toBe(200);
-    expect(small.body.extensions?.cost.requested).toBeLessThan(5000);
+    expect((small.body.extensions?.cost as { requested: number }).requested).toBeLessThan(5000);
   });
 
   it('an accepted operation reports its cost', async () => {

@@ -31,6 +31,7 @@ import { storeInventory } from '../src/db/queries/store-inventory.query.js';
 import { storeRevenue } from '../src/db/queries/store-revenue.query.js';
 import { storeTopProducts } from '../src/db/queries/store-top-products.query.js';
 import { storeTraffic } from '../src/db/queries/store-traffic.query.js';
+import { storeEvents, type StoreEventsRow } from '../src/db/queries/store-events.query.js';
 import { createLogger } from '../src/logger.js';
 
 /**
@@ -218,6 +219,47 @@ function periodsOf(range: DayRange, granularity: Granularity): string[] {
   return periods;
 }
 
+// ---------- events ----------
+
+/** Its own generator: the order fixture and the orders written later stay what they were. */
+const eventGenerator = new Random(20240602, 'analytics-events');
+const EVENT_TYPES = ['VISIT', 'VISIT', 'PAGE_VIEW', 'PAGE_VIEW', 'ADD_TO_CART', 'CHECKOUT'];
+/** Days (ago) without any event: ranges over them, and running totals across them. */
+const EVENT_FREE_DAYS = new Set([15, 16, 17, 2]);
+/** Days before the retention window the queries are told of in some checks (see viewsFrom). */
+const OLD_EVENT_DAYS = [410, 420];
+let nextEventId = 1;
+
+function randomEvents(offset: number, count: number, storeId?: number): Array<[string, number, string, string, number | null]> {
+  const next = () => eventGenerator.next();
+  return Array.from({ length: count }, () => {
+    const at = new Date(Date.parse(`${day(offset)}T00:00:00Z`) + Math.floor(next() * 86_400) * 1000);
+    return [
+      `e-${nextEventId++}`,
+      storeId ?? 1 + Math.floor(next() * 4), // store 5 has no events
+      EVENT_TYPES[Math.floor(next() * EVENT_TYPES.length)],
+      at.toISOString(),
+      next() < 0.6 ? 1 + Math.floor(next() * 40) : null,
+    ];
+  });
+}
+
+async function insertEvents(pool: pg.Pool, events: Array<[string, number, string, string, number | null]>): Promise<void> {
+  await pool.query(
+    `INSERT INTO events (id, store_id, type, occurred_at, customer_id)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::int[])`,
+    [events.map((e) => e[0]), events.map((e) => e[1]), events.map((e) => e[2]), events.map((e) => e[3]), events.map((e) => e[4])],
+  );
+}
+
+/** Events over the last 70 days (not today: the fixture's watermark stays where the order checks expect it), a few days without any, and some very old ones. */
+async function seedEvents(pool: pg.Pool): Promise<void> {
+  const events = [];
+  for (let offset = 1; offset < 70; offset++) if (!EVENT_FREE_DAYS.has(offset)) events.push(...randomEvents(offset, 25));
+  for (const offset of OLD_EVENT_DAYS) events.push(...randomEvents(offset, 10));
+  await insertEvents(pool, events);
+}
+
 let database: Database;
 let pool: pg.Pool;
 const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> => (await pool.query<T>(text, values)).rows;
@@ -361,6 +403,52 @@ const RANGES: Record<string, () => DayRange> = {
   wide: () => ({ from: day(400), to: TODAY }),
   empty: () => ({ from: '2001-01-01', to: '2001-02-15' }),
 };
+
+/** Plain aggregates over events, grouped by the UTC calendar day of occurred_at. */
+async function truthEvents(storeId: number, range: DayRange): Promise<StoreEventsRow | undefined> {
+  const within = `store_id = $1 AND (occurred_at AT TIME ZONE 'UTC')::date BETWEEN $2::date AND $3::date`;
+  const args = [storeId, range.from, range.to];
+  const [totals] = await q<{ n: number; visits: number; page_views: number; add_to_carts: number; checkouts: number; active: number }>(
+    `SELECT count(*)::int AS n,
+            count(*) FILTER (WHERE type = 'VISIT')::int AS visits, count(*) FILTER (WHERE type = 'PAGE_VIEW')::int AS page_views,
+            count(*) FILTER (WHERE type = 'ADD_TO_CART')::int AS add_to_carts, count(*) FILTER (WHERE type = 'CHECKOUT')::int AS checkouts,
+            count(DISTINCT customer_id)::int AS active
+       FROM events WHERE ${within}`,
+    args,
+  );
+  const cells = await q<{ dayOfWeek: number; hour: number; visits: number }>(
+    `SELECT extract(isodow FROM occurred_at AT TIME ZONE 'UTC')::int AS "dayOfWeek", extract(hour FROM occurred_at AT TIME ZONE 'UTC')::int AS hour,
+            count(*)::int AS visits
+       FROM events WHERE ${within} AND type = 'VISIT' GROUP BY 1, 2 ORDER BY 1, 2`,
+    args,
+  );
+  if (totals.n === 0) return undefined;
+  return {
+    visits: totals.visits,
+    pageViews: totals.page_views,
+    addToCarts: totals.add_to_carts,
+    checkouts: totals.checkouts,
+    activeCustomers: totals.active,
+    visitsByHour: cells,
+  };
+}
+
+/** Event ranges besides RANGES: under and over two weeks, across event-free days, one of them alone. */
+const EVENT_RANGES: Record<string, () => DayRange> = {
+  ...RANGES,
+  days13: () => ({ from: day(14), to: day(2) }),
+  days14: () => ({ from: day(15), to: day(2) }),
+  days15: () => ({ from: day(20), to: day(6) }),
+  eventFree: () => ({ from: day(17), to: day(15) }),
+  old: () => ({ from: day(425), to: day(405) }),
+  acrossOld: () => ({ from: day(415), to: day(50) }),
+};
+/**
+ * viewsFrom values: the views answer every day; or the oldest events are beyond the
+ * retention window. Stage (e) deletes those without a refresh, as the cleanup job does,
+ * and keeps only the second: then the views must not answer those days.
+ */
+let viewsFromChoices = (): string[] => ['1970-01-01', day(412)];
 const GRANULARITIES: Granularity[] = ['DAY', 'WEEK', 'MONTH'];
 const STORE_BATCH = [1, 2, 3, 4, 5, 999];
 let coveredUntil: string;
@@ -497,6 +585,20 @@ function analyticsSuite(): void {
     }
   });
 
+  it('storeEvents: totals by type, distinct customers, visits per (day of week, hour)', async () => {
+    for (const viewsFrom of viewsFromChoices()) {
+      for (const [name, range] of Object.entries(EVENT_RANGES)) {
+        const result = await once(() => storeEvents(database.db, { storeIds: STORE_BATCH, range: range(), coveredUntil, viewsFrom }));
+        const expected = new Map<number, StoreEventsRow>();
+        for (const storeId of STORE_BATCH) {
+          const truth = await truthEvents(storeId, range());
+          if (truth) expected.set(storeId, truth);
+        }
+        expect(result, `${name} viewsFrom ${viewsFrom}`).toEqual(expected);
+      }
+    }
+  });
+
   it('customerLifetimeValue: completed spend of all time, 0 without orders', async () => {
     const customerIds = [...CUSTOMERS.slice(0, 30), 999];
     for (const storeIds of [null, [1], [2, 3], [5]]) {
@@ -529,6 +631,7 @@ beforeAll(async () => {
   pool = database.pool;
   await migrateToLatest(database.db);
   await seedFixture(pool);
+  await seedEvents(pool);
 });
 
 afterAll(async () => {
@@ -601,6 +704,34 @@ describe('(d) after a quiet spell: no sale anywhere in the last days, then a ref
     coveredUntil = await readCoveredUntil(database.db);
     const { rows } = await pool.query<{ last: string }>(`SELECT max(day)::text AS last FROM mv_product_performance`);
     expect(rows[0].last < day(2)).toBe(true);
+  });
+  analyticsSuite();
+});
+
+describe('(e) events written into closed days and deleted beyond retention, without a refresh', () => {
+  beforeAll(async () => {
+    const refreshed = await refreshAggregates(database.db);
+    expect(refreshed).toEqual({ coveredUntil: TODAY, advanced: true });
+    // An event into a closed day changes what the event views hold: the trigger of
+    // migration 005 pulls the watermark back, as markDayWritten does for orders.
+    const late = [...randomEvents(5, 30, 1), ...randomEvents(16, 5, 2)]; // 16: a day that had no event
+    const range = { from: day(20), to: day(1) };
+    const before = await storeEvents(database.db, { storeIds: [1, 2], range, coveredUntil: TODAY, viewsFrom: '1970-01-01' });
+    await insertEvents(pool, late);
+    const stale = await storeEvents(database.db, { storeIds: [1, 2], range, coveredUntil: TODAY, viewsFrom: '1970-01-01' });
+    expect(stale).toEqual(before); // proof the views answer those days
+    expect(stale.get(1)).not.toEqual(await truthEvents(1, range));
+    coveredUntil = await readCoveredUntil(database.db);
+    expect(coveredUntil).toBe(day(16));
+    // The cleanup job deletes events before the retention window without a refresh;
+    // viewsFrom (after those days) makes the table answer them.
+    await pool.query(`DELETE FROM events WHERE occurred_at < $1::date::timestamp AT TIME ZONE 'UTC'`, [day(412)]);
+    viewsFromChoices = () => [day(412)];
+  });
+  it('storeEvents: days before viewsFrom come from the table, so deleted events are gone from the answers', async () => {
+    const range = EVENT_RANGES.acrossOld();
+    const result = await once(() => storeEvents(database.db, { storeIds: [1, 2, 3, 4], range, coveredUntil, viewsFrom: day(412) }));
+    for (const storeId of [1, 2, 3, 4]) expect(result.get(storeId), `store ${storeId}`).toEqual(await truthEvents(storeId, range));
   });
   analyticsSuite();
 });

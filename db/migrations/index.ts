@@ -3,6 +3,7 @@ import * as initial from './001_initial.js';
 import * as aggregates from './002_aggregates.js';
 import * as queryFit from './003_query_fit.js';
 import * as orderIdempotency from './004_order_idempotency.js';
+import * as eventRollups from './005_event_rollups.js';
 
 /** Every migration in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002_aggregates': aggregates,
   '003_query_fit': queryFit,
   '004_order_idempotency': orderIdempotency,
+  '005_event_rollups': eventRollups,
 };

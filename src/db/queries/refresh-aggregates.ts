@@ -13,6 +13,8 @@ export const MATERIALIZED_VIEWS = [
   'mv_product_performance',
   'mv_product_sales_to_date',
   'mv_customer_behavior',
+  'mv_event_hourly_to_date',
+  'mv_event_customer_days',
 ] as const;
 export type MaterializedView = (typeof MATERIALIZED_VIEWS)[number];
 

@@ -50,19 +50,11 @@ export async function storeCustomerInsights(db: Db, params: StoreCustomerInsight
   const covered = params.coveredUntil;
   // The view answers [from, last]; orders answer from the watermark to `to`.
   const last = lastViewDay(to, covered);
-  const { rows } = await sql<Row>`
-    WITH view_part AS (
-      SELECT store_id,
-             -- A customer's first row in the range: previous order day before it.
-             count(*) FILTER (WHERE previous_day IS NULL OR previous_day < ${from}::date) AS customers,
-             count(*) FILTER (WHERE previous_day IS NULL) AS fresh,
-             count(*) FILTER (WHERE (previous_day IS NULL OR previous_day < ${from}::date) AND (orders >= 2 OR next_day <= ${last})) AS repeaters,
-             -- A customer's last row in the range: next order day after it; their spend up to it.
-             coalesce(sum(spend_to_date) FILTER (WHERE next_day IS NULL OR next_day > ${last}), 0) AS spend
-        FROM mv_customer_behavior
-       WHERE store_id = ANY(${storeIds}::int[]) AND day >= ${from}::date AND day <= ${last}
-       GROUP BY 1
-    ), in_base AS (
+  // Days from the watermark on, if the range reaches them; left out otherwise (less to plan).
+  const hasBase = to >= covered;
+  const basePart = hasBase
+    ? sql`
+    , in_base AS (
       -- Completed orders from the watermark to the range's end; those before the range are history.
       SELECT store_id, customer_id,
              count(*) FILTER (WHERE placed_at >= (${from}::date::timestamp AT TIME ZONE 'UTC')) AS orders_in_range,
@@ -98,8 +90,22 @@ export async function storeCustomerInsights(db: Db, params: StoreCustomerInsight
         ) AS h ON true
        WHERE b.orders_in_range > 0
        GROUP BY 1
-    ), parts AS (
-      SELECT * FROM view_part UNION ALL SELECT * FROM base_part
+    )`
+    : sql``;
+  const { rows } = await sql<Row>`
+    WITH view_part AS (
+      SELECT store_id,
+             -- A customer's first row in the range: previous order day before it.
+             count(*) FILTER (WHERE previous_day IS NULL OR previous_day < ${from}::date) AS customers,
+             count(*) FILTER (WHERE previous_day IS NULL) AS fresh,
+             count(*) FILTER (WHERE (previous_day IS NULL OR previous_day < ${from}::date) AND (orders >= 2 OR next_day <= ${last})) AS repeaters,
+             -- A customer's last row in the range: next order day after it; their spend up to it.
+             coalesce(sum(spend_to_date) FILTER (WHERE next_day IS NULL OR next_day > ${last}), 0) AS spend
+        FROM mv_customer_behavior
+       WHERE store_id = ANY(${storeIds}::int[]) AND day >= ${from}::date AND day <= ${last}
+       GROUP BY 1
+    )${basePart}, parts AS (
+      SELECT * FROM view_part ${hasBase ? sql`UNION ALL SELECT * FROM base_part` : sql``}
     )
     SELECT store_id,
            sum(fresh)::int AS new_customers,
