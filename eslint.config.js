@@ -16,6 +16,7 @@ export default tseslint.config(
       'test/browser/output/**',
       '**/dist/**',
       '.cache/**',
+      '.compiled/**',
     ],
   },
   js.configs.recommended,
@@ -58,6 +59,11 @@ export default tseslint.config(
     // Plain JS config files are not part of a TS project.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // tools/: plain Node scripts that run before any TypeScript is compiled.
+    files: ['tools/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   prettier,
 );

@@ -72,7 +72,7 @@ export interface GraphpulseOptions {
 const postgresDirOf = (dataDir: string) => join(dataDir, 'pg');
 
 /**
- * graphpulse as `node --import tsx src/main.ts` on an embedded database: a fresh one in a
+ * graphpulse as `npm start` runs it (tools/run-compiled.mjs src/main.ts) on an embedded database: a fresh one in a
  * temp DATA_DIR seeded at start, or a persistent seeded one (`seeded`, SEED=none). Once
  * ready, its stores are read (ServerData). stop() sends SIGTERM (the app stops its
  * Postgres), checks that no Postgres of that directory is left, and removes a temp
@@ -102,7 +102,7 @@ export async function startGraphpulse(options: GraphpulseOptions): Promise<Bench
       name: options.name,
       // The flags of `npm start`: a bounded heap (the L1 cache is bounded in bytes inside it) keeps RSS
       // well under 300 MB where V8 would otherwise let old space grow under bursty large requests.
-      nodeArgs: [...profileArgs, '--max-semi-space-size=8', '--max-old-space-size=200', '--import', 'tsx/esm', 'src/main.ts'],
+      nodeArgs: [...profileArgs, '--max-semi-space-size=8', '--max-old-space-size=200', 'tools/run-compiled.mjs', 'src/main.ts'],
       env: {
         ...baseEnv(),
         PORT: '0',

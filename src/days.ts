@@ -51,6 +51,32 @@ export function rangeDayCount(range: DayRange): number {
 /** Every day of an inclusive range, ascending. */
 export function daysOf(range: DayRange): string[] {
   const days: string[] = [];
-  for (let t = dayStartMs(range.from), end = dayStartMs(range.to); t <= end; t += DAY_MS) days.push(utcDayOf(t));
+  if (!DAY_PATTERN.test(range.from) || !DAY_PATTERN.test(range.to)) {
+    for (let t = dayStartMs(range.from), end = dayStartMs(range.to); t <= end; t += DAY_MS) days.push(utcDayOf(t));
+    return days;
+  }
+  // Counted on the calendar, not through a Date per day: cache tags list a range's days on
+  // every miss. 'YYYY-MM-DD' strings of 4-digit years sort in day order, so `<=` compares days.
+  let year = Number(range.from.slice(0, 4));
+  let month = Number(range.from.slice(5, 7));
+  let day = Number(range.from.slice(8, 10));
+  for (let text = range.from; text <= range.to;) {
+    days.push(text);
+    day += 1;
+    if (day > daysInMonth(year, month)) {
+      day = 1;
+      month += 1;
+      if (month > 12) {
+        month = 1;
+        year += 1;
+      }
+    }
+    text = `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+  }
   return days;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

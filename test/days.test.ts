@@ -63,3 +63,26 @@ describe('the Date scalar (parseDay) decides calendar days by arithmetic', () =>
     expect(byParseDay('1900-02-29')).toBe('calendar');
   });
 });
+
+describe('daysOf lists a range day by day on the calendar', () => {
+  it('agrees with stepping a Date by 24 h, across month, leap-day and year ends', () => {
+    const byDate = (from: string, to: string) => {
+      const days: string[] = [];
+      for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+        days.push(new Date(t).toISOString().slice(0, 10));
+      return days;
+    };
+    for (const [from, to] of [
+      ['2023-12-25', '2024-03-05'],
+      ['2024-02-28', '2024-03-01'],
+      ['2023-02-27', '2023-03-02'],
+      ['1999-12-30', '2000-03-01'],
+      ['2100-02-27', '2100-03-02'],
+      ['2024-05-05', '2024-05-05'],
+      ['2024-05-06', '2024-05-05'],
+      ['2022-01-01', '2024-01-01'],
+    ]) {
+      expect(daysOf({ from, to }), `${from}..${to}`).toEqual(byDate(from, to));
+    }
+  });
+});

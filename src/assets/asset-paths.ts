@@ -1,9 +1,9 @@
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.js';
 
 /** The repository root: bundle specs name their sources relative to it. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PROJECT_ROOT };
 
 /**
  * Where built bundles are kept between starts: node_modules/.cache, the usual home of

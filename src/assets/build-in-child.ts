@@ -4,9 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findCachedBundle, type BuildOptions } from './build-bundle.js';
 import type { BuiltBundle, BundleSpec } from './bundle-spec.js';
 
-const CLI = fileURLToPath(new URL('./build-cli.ts', import.meta.url));
-/** The same TypeScript loader the server runs under (package.json's start script). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** This module's own kind: compiled (.js, `npm start`) or TypeScript under tsx (tests, tools). */
+const COMPILED = import.meta.url.endsWith('.js');
+const CLI = fileURLToPath(new URL(COMPILED ? './build-cli.js' : './build-cli.ts', import.meta.url));
+/** TypeScript needs the loader the tests and tools run under; the compiled tree needs none. */
+const LOADER_ARGS = COMPILED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 
 /**
  * A bundle for a long-running server: from the cache when its inputs are unchanged (read
@@ -18,7 +20,7 @@ export async function bundleForServer(spec: BundleSpec, options: BuildOptions): 
   const cached = await findCachedBundle(spec, options);
   if (cached) return { ...cached, fromCache: true };
   options.signal?.throwIfAborted();
-  const child = spawn(process.execPath, ['--import', TSX, CLI, JSON.stringify(spec), options.root ?? '', options.cacheRoot ?? ''], {
+  const child = spawn(process.execPath, [...LOADER_ARGS, CLI, JSON.stringify(spec), options.root ?? '', options.cacheRoot ?? ''], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, LOG_LEVEL: options.logger.level },
   });
