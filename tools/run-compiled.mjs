@@ -38,7 +38,10 @@ async function compiledTree() {
   const hash = createHash('sha256');
   hash.update(`esbuild ${esbuild.version}\n`);
   for (const file of [fileURLToPath(import.meta.url), join(ROOT, 'tsconfig.json'), ...sources]) {
-    hash.update(`${relative(ROOT, file)}\n`).update(readFileSync(file)).update('\n');
+    hash
+      .update(`${relative(ROOT, file)}\n`)
+      .update(readFileSync(file))
+      .update('\n');
   }
   const key = hash.digest('hex').slice(0, 16);
   const tree = join(OUT, key);
