@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { DateTimeResolver } from 'graphql-scalars';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DateTimeScalar } from '../src/schema/scalars/index.js';
 import { CreateApiKeyDocument, IngestEventsDocument, StoreFunnelDocument, type EventInput } from './generated/graphql.js';
 import { dataOf } from './helpers/graphql-client.js';
 import { lastDays } from './helpers/dates.js';
@@ -102,11 +104,130 @@ describe('ingestEvents', () => {
     }
   });
 
+  it('stores occurredAt to the millisecond in every accepted form, in a batch and alone', async () => {
+    const base = Date.now() - 10 * 60_000;
+    const second = base - (base % 1000);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const sent = [
+      iso(second + 999),
+      iso(second + 1),
+      iso(second).replace('.000Z', 'Z'),
+      // Not the canonical UTC shape: parsed by graphql-scalars' general path (to the millisecond, as a JS Date).
+      iso(second + 123).replace('Z', '456+00:00'),
+    ];
+    const expected = [second + 999, second + 1, second, second + 123];
+    const batch = sent.map((occurredAt) => event({ occurredAt }));
+    const alone = sent.map((occurredAt) => event({ occurredAt }));
+    expect(dataOf(await ingest(batch)).ingestEvents).toMatchObject({ accepted: batch.length, rejected: [] });
+    for (const e of alone) expect(dataOf(await ingest([e])).ingestEvents).toMatchObject({ accepted: 1, rejected: [] });
+    const { rows } = await sql<{ id: string; micros: string }>`
+      SELECT id, (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS micros FROM events
+       WHERE id = ANY(${[...batch, ...alone].map((e) => String(e.id))})`.execute(server.app.services.database.db);
+    const stored = new Map(rows.map((r) => [r.id, r.micros]));
+    sent.forEach((text, i) => {
+      const micros = String(expected[i] * 1000);
+      expect({ text, batch: stored.get(String(batch[i].id)), alone: stored.get(String(alone[i].id)) }).toEqual({
+        text,
+        batch: micros,
+        alone: micros,
+      });
+    });
+  });
+
+  it('stores text and properties that need quoting exactly as sent', async () => {
+    const awkward = ['NULL', 'null', 'a "quoted" \\ back\\slash', '{braces},commas', '  padded  ', 'ünïcödé ✓', ''];
+    const events = awkward.map((text, i) =>
+      event({ sessionId: text, customerId: i % 2 ? '42' : null, properties: { text, nested: { list: [text, 1, null] } } }),
+    );
+    const single = event({ sessionId: awkward[2], properties: { text: awkward[2] } });
+    expect(dataOf(await ingest(events)).ingestEvents).toMatchObject({ accepted: events.length, rejected: [] });
+    expect(dataOf(await ingest([single])).ingestEvents).toMatchObject({ accepted: 1, rejected: [] });
+    const { rows } = await sql<{ id: string; session_id: string | null; customer_id: number | null; properties: unknown }>`
+      SELECT id, session_id, customer_id, properties FROM events WHERE id = ANY(${[...events, single].map((e) => String(e.id))})`.execute(
+      server.app.services.database.db,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const e of [...events, single]) {
+      expect(byId.get(String(e.id))).toEqual({
+        id: e.id,
+        // An empty sessionId is stored as sent; only an absent one is null.
+        session_id: e.sessionId ?? null,
+        customer_id: e.customerId ? Number(e.customerId) : null,
+        properties: e.properties,
+      });
+    }
+  });
+
   it('refuses an empty batch and one over 1000 events', async () => {
     expect((await ingest([])).body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const big = await ingest(Array.from({ length: 1001 }, () => event()));
     expect(big.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(big.body.errors?.[0].message).toMatch(/1000/);
+  });
+});
+
+describe('DateTime variables', () => {
+  // The scalar takes a shortcut for canonical UTC strings; it must accept, refuse and
+  // return exactly what graphql-scalars' DateTime does for every string.
+  const outcome = (parse: (value: unknown) => unknown, value: unknown) => {
+    try {
+      return { time: (parse(value) as Date).getTime() };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  const same = (value: unknown) =>
+    expect(outcome((v) => DateTimeScalar.parseValue(v), value)).toEqual(outcome((v) => DateTimeResolver.parseValue(v), value));
+
+  it('parses like graphql-scalars on the edges of the calendar and the clock', () => {
+    const edges = [
+      '2024-02-29T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2000-02-29T12:00:00.000Z',
+      '1900-02-29T12:00:00Z',
+      '0000-02-29T00:00:00Z',
+      '0099-12-31T23:59:59.999Z',
+      '2024-04-31T00:00:00Z',
+      '2024-12-31T24:00:00Z',
+      '2024-12-31T23:60:00Z',
+      '2024-12-31T23:59:60Z',
+      '2024-13-01T00:00:00Z',
+      '2024-00-10T00:00:00Z',
+      '2024-01-00T00:00:00Z',
+      '2024-01-01t00:00:00z',
+      '2024-01-01T00:00:00.1Z',
+      '2024-01-01T00:00:00.1234Z',
+      '2024-01-01T00:00:00+02:00',
+      '2024-01-01T00:00:00|02:00',
+      '2024-01-01T00:00:00',
+      '2024-01-01 00:00:00Z',
+      '+02024-01-01T00:00:00Z',
+      '2024-1-01T00:00:00.000Z',
+      '2024-01-01T00:00:0a.000Z',
+      '',
+      new Date(0),
+      new Date(Number.NaN),
+      1_700_000_000,
+      null,
+      {},
+    ];
+    for (const value of edges) same(value);
+  });
+
+  it('parses like graphql-scalars for many random near-canonical strings', () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    const int = (below: number) => Math.floor(Math.random() * below);
+    const noise = '0123456789-:TZ.tz+ ';
+    for (let i = 0; i < 20_000; i++) {
+      let text = `${pad(int(10_000), 4)}-${pad(int(14), 2)}-${pad(int(33), 2)}T${pad(int(25), 2)}:${pad(int(61), 2)}:${pad(int(62), 2)}${
+        i % 2 ? `.${pad(int(1000), 3)}` : ''
+      }Z`;
+      if (i % 3 === 0) {
+        const at = int(text.length);
+        text = text.slice(0, at) + noise[int(noise.length)] + text.slice(at + 1);
+      }
+      same(text);
+    }
   });
 });
 

@@ -28,12 +28,20 @@ export class StoreDirectory {
     return this.loading;
   }
 
-  /** The subset of `ids` that exist. */
-  async existing(ids: Iterable<number>): Promise<Set<number>> {
-    const wanted = [...new Set(ids)];
+  /** The subset of `ids` that exist; null and ids of 0 or below (no store has one) are left out. */
+  async existing(ids: Iterable<number | null>): Promise<Set<number>> {
+    const wanted = new Set<number>();
+    for (const id of ids) if (id !== null && id > 0) wanted.add(id);
     const age = Date.now() - this.loadedAt;
     // An unknown id reloads too, but at most once a second, so batches of bogus ids cannot flood Postgres.
-    if (age > this.maxAgeMs || (age > 1_000 && wanted.some((id) => !this.ids.has(id)))) await this.reload();
-    return new Set(wanted.filter((id) => this.ids.has(id)));
+    if (age > this.maxAgeMs || (age > 1_000 && !this.hasAll(wanted))) await this.reload();
+    const found = new Set<number>();
+    for (const id of wanted) if (this.ids.has(id)) found.add(id);
+    return found;
+  }
+
+  private hasAll(ids: Iterable<number>): boolean {
+    for (const id of ids) if (!this.ids.has(id)) return false;
+    return true;
   }
 }

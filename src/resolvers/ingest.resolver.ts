@@ -2,8 +2,8 @@ import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { insertEvents } from '../ingest/insert-events.js';
-import { MAX_EVENTS_PER_CALL, validateEvents } from '../ingest/validate-events.js';
-import { tagsForIngestedEvents } from '../ingest/ingested-event-tags.js';
+import { MAX_EVENTS_PER_CALL, storeIdsOf, validateEvents } from '../ingest/validate-events.js';
+import { tagsForEventDays } from '../ingest/ingested-event-tags.js';
 import { principalOf, WRITERS } from '../schema/auth-checker.js';
 import { EventInput } from '../schema/inputs/event.input.js';
 import { IngestResult } from '../schema/types/ingest-result.type.js';
@@ -17,14 +17,14 @@ export class IngestResolver {
       throw new BadUserInputError(`events must hold 1 to ${MAX_EVENTS_PER_CALL} events, got ${events.length}`, { argument: 'events' });
     }
     const { ingest, config, database } = ctx.services;
-    const storeIds = events.map((e) => (/^\d{1,10}$/.test(e.storeId) ? Number(e.storeId) : 0));
-    const known = await ingest.stores.existing(storeIds.filter((id) => id > 0));
-    const { valid, rejected } = validateEvents(events, principalOf(ctx), known, config.EVENT_RETENTION_DAYS);
+    const storeIds = storeIdsOf(events);
+    const known = await ingest.stores.existing(storeIds);
+    const { valid, rejected } = validateEvents(events, principalOf(ctx), known, config.EVENT_RETENTION_DAYS, Date.now(), storeIds);
     // A repeated id inside one batch is a duplicate of its first occurrence.
     const seen = new Set<string>();
     const unique = valid.filter((event) => !seen.has(event.id) && seen.add(event.id));
-    const stored = await insertEvents(database.db, unique);
-    await ingest.invalidations.touch(tagsForIngestedEvents(stored));
-    return { accepted: stored.length, duplicates: valid.length - stored.length, rejected };
+    const inserted = await insertEvents(database.db, unique);
+    if (inserted.days.length > 0) await ingest.invalidations.touch(tagsForEventDays(inserted.days));
+    return { accepted: inserted.stored, duplicates: valid.length - inserted.stored, rejected };
   }
 }

@@ -1,5 +1,5 @@
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
 export { DateScalar } from './date.scalar.js';
+export { DateTimeScalar } from './date-time.scalar.js';
 
-export const DateTimeScalar = DateTimeResolver;
 export const JSONScalar = JSONResolver;
