@@ -223,7 +223,7 @@ async function main(): Promise<void> {
       METRICS_PUBLIC: 'true',
       RATE_LIMITS: 'VIEWER=1000000,INGEST=1000000',
     };
-    const nodeArgs = ['--max-semi-space-size=8', '--max-old-space-size=200', 'tools/run-compiled.mjs', 'src/main.ts'];
+    const nodeArgs = ['--max-semi-space-size=16', '--max-old-space-size=200', 'tools/run-compiled.mjs', 'src/main.ts'];
     console.log(`probe: starting A (scale ${SCALE}, seeded at start: minutes at scale 1)…`);
     const a = await startServerProcess({
       name: 'A',

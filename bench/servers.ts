@@ -102,7 +102,7 @@ export async function startGraphpulse(options: GraphpulseOptions): Promise<Bench
       name: options.name,
       // The flags of `npm start`: a bounded heap (the L1 cache is bounded in bytes inside it) keeps RSS
       // well under 300 MB where V8 would otherwise let old space grow under bursty large requests.
-      nodeArgs: [...profileArgs, '--max-semi-space-size=8', '--max-old-space-size=200', 'tools/run-compiled.mjs', 'src/main.ts'],
+      nodeArgs: [...profileArgs, '--max-semi-space-size=16', '--max-old-space-size=200', 'tools/run-compiled.mjs', 'src/main.ts'],
       env: {
         ...baseEnv(),
         PORT: '0',
@@ -117,7 +117,6 @@ export async function startGraphpulse(options: GraphpulseOptions): Promise<Bench
         // Throwaway data: skip fsync so seeding and ingestion are quick; reads are unaffected.
         EMBEDDED_PG_FAST: String(options.fastCommits),
         ...GRAPHPULSE_VARIANTS[options.name],
-        ...(process.env.BENCH_POOL ? { DB_POOL_MAX: process.env.BENCH_POOL } : {}),
       },
       urlPattern: /GraphQL at (http:\/\/\S+\/graphql)/,
       startTimeoutMs: 180_000,
