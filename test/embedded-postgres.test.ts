@@ -63,6 +63,26 @@ describe('startEmbeddedPostgres', () => {
     await stop(second);
   });
 
+  it('also listens on a Unix socket in its data directory, and only on TCP when that path would be too long', async () => {
+    const dir = tempDir();
+    const server = await start(dir);
+    expect(server.socketDir).toBe(join(dir, 'pg'));
+    const url = new URL(server.adminUrl);
+    url.searchParams.set('host', server.socketDir!);
+    // A session through the socket has no client address; one through TCP has 127.0.0.1.
+    const [overSocket] = await query<{ addr: string | null }>(url.toString(), 'SELECT inet_client_addr()::text AS addr');
+    expect(overSocket.addr).toBeNull();
+    const [overTcp] = await query<{ addr: string | null }>(server.adminUrl, 'SELECT inet_client_addr()::text AS addr');
+    expect(overTcp.addr).toBe('127.0.0.1/32');
+    await stop(server);
+
+    const deep = join(tempDir(), 'a-directory-name-long-enough-that-the-socket-path-would-not-fit-in-sun-path-at-all');
+    const tcpOnly = await start(deep);
+    expect(tcpOnly.socketDir).toBeNull();
+    expect(await query(tcpOnly.adminUrl, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await stop(tcpOnly);
+  });
+
   it('refuses a second server on a directory in use, with a clear message, and leaves the first running', async () => {
     const dir = tempDir();
     const first = await start(dir);

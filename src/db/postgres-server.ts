@@ -64,6 +64,8 @@ export async function providePostgres(config: Config, logger: Logger, role: Post
   }
   const url = new URL(server.adminUrl);
   url.pathname = `/${EMBEDDED_DATABASE}`;
+  // node-postgres takes `host` from the query as the socket directory; the port names the socket file.
+  if (server.socketDir) url.searchParams.set('host', server.socketDir);
   const connectionString = url.toString();
   if (role !== 'api') return { connectionString, share: () => {}, stop: () => server.stop() };
   const removeOnExit = () => removeConnectionFile(config.DATA_DIR);
