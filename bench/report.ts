@@ -156,6 +156,7 @@ export function writeResults(
       requestsPerSec: r.figures ? Math.round(r.figures.requestsPerSec * 10) / 10 : null,
       ratioToBaseline: r.ratioToBaseline === null ? null : Math.round(r.ratioToBaseline * 10_000) / 10_000,
       peakRssMb: r.peakRssBytes === null ? null : Math.round((r.peakRssBytes / MB) * 10) / 10,
+      cpuMsPerRequest: r.cpuMsPerRequest,
       errors: errorCount(r),
       precheck: r.precheck,
       figures: r.figures,
