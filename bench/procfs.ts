@@ -36,6 +36,9 @@ interface ProcEntry {
   ppid: number;
   pgid: number;
   cmdline: string;
+  /** CPU clock ticks used: its own (utime + stime), and those of children it reaped (cutime + cstime). */
+  ticks: number;
+  reapedTicks: number;
 }
 
 function processes(): ProcEntry[] {
@@ -52,7 +55,15 @@ function processes(): ProcEntry[] {
       // Fields after the parenthesised command: state ppid pgrp ...
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), cmdline });
+      // utime stime cutime cstime are fields 14-17 of stat: 11-14 after the command.
+      out.push({
+        pid: Number(name),
+        ppid: Number(rest[1]),
+        pgid: Number(rest[2]),
+        cmdline,
+        ticks: Number(rest[11]) + Number(rest[12]),
+        reapedTicks: Number(rest[13]) + Number(rest[14]),
+      });
     } catch {
       // The process ended while we looked.
     }
@@ -89,26 +100,16 @@ const TICKS_PER_SEC = 100;
  */
 export function cpuSecondsOf(pid: number): { own: number; descendants: number } | null {
   const all = processes();
-  if (all.length === 0) return null;
-  const ticks = (p: number, withReaped: boolean): number => {
-    try {
-      const rest = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
-      // utime stime cutime cstime are fields 14-17 of stat: 11-14 after the command.
-      const own = Number(fields[11]) + Number(fields[12]);
-      return withReaped ? own + Number(fields[13]) + Number(fields[14]) : own;
-    } catch {
-      return 0; // ended while we looked
-    }
-  };
-  const children = new Map<number, number[]>();
-  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const self = all.find((p) => p.pid === pid);
+  if (!self) return null;
+  const children = new Map<number, ProcEntry[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
   let descendants = 0;
   const stack = [...(children.get(pid) ?? [])];
   while (stack.length) {
     const next = stack.pop()!;
-    descendants += ticks(next, true);
-    stack.push(...(children.get(next) ?? []));
+    descendants += next.ticks + next.reapedTicks;
+    stack.push(...(children.get(next.pid) ?? []));
   }
-  return { own: ticks(pid, false) / TICKS_PER_SEC, descendants: descendants / TICKS_PER_SEC };
+  return { own: self.ticks / TICKS_PER_SEC, descendants: descendants / TICKS_PER_SEC };
 }

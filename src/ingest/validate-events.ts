@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { canSeeStore } from '../auth/principal.js';
 import type { EventInput } from '../schema/inputs/event.input.js';
+import { asciiDigits } from '../ascii-digits.js';
 import { DAY_MS } from '../days.js';
 
 export const MAX_EVENTS_PER_CALL = 1000;
@@ -35,14 +36,8 @@ export interface Rejection {
  * the rule of /^\d{1,10}$/ plus the range check, without a regex and two Number() per call.
  */
 export function positiveInt(value: string): number | null {
-  const length = value.length;
-  if (length === 0 || length > 10) return null;
-  let n = 0;
-  for (let i = 0; i < length; i++) {
-    const digit = value.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return null;
-    n = n * 10 + digit;
-  }
+  if (value.length === 0 || value.length > 10) return null;
+  const n = asciiDigits(value, 0, value.length);
   return n > 0 && n <= MAX_INT4 ? n : null;
 }
 

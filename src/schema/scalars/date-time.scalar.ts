@@ -1,17 +1,7 @@
 import { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-
-const leapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-
-function digits(text: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    n = n * 10 + digit;
-  }
-  return n;
-}
+import { asciiDigits } from '../../ascii-digits.js';
+import { daysInMonth } from '../../days.js';
 
 /**
  * The time of `text` when it is exactly YYYY-MM-DDThh:mm:ssZ or YYYY-MM-DDThh:mm:ss.sssZ
@@ -26,17 +16,16 @@ export function canonicalUtcTime(text: string): number | null {
   if (length !== 20 && length !== 24) return null;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return null; // - - T
   if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(length - 1) !== 90) return null; // : : Z
-  const millis = length === 24 ? (text.charCodeAt(19) === 46 ? digits(text, 20, 3) : -1) : 0; // .sss
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const millis = length === 24 ? (text.charCodeAt(19) === 46 ? asciiDigits(text, 20, 3) : -1) : 0; // .sss
+  const year = asciiDigits(text, 0, 4);
+  const month = asciiDigits(text, 5, 2);
+  const day = asciiDigits(text, 8, 2);
+  const hour = asciiDigits(text, 11, 2);
+  const minute = asciiDigits(text, 14, 2);
+  const second = asciiDigits(text, 17, 2);
   if (millis < 0 || year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return null;
   if (second < 0 || second > 59) return null;
-  const daysInMonth = month === 2 ? (leapYear(year) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  if (day > daysInMonth) return null;
+  if (day > daysInMonth(year, month)) return null;
   // Date.UTC reads years 0-99 as 1900-1999; those few go through the string parser.
   return year >= 100 ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : new Date(text).getTime();
 }

@@ -1,18 +1,7 @@
 import { GraphQLScalarType, Kind } from 'graphql';
+import { asciiDigits } from '../../ascii-digits.js';
+import { daysInMonth } from '../../days.js';
 import { BadUserInputError } from '../../errors.js';
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** The number the `count` ASCII digits of `text` from `at` spell, or -1 if one is not a digit. */
-function digits(text: string, at: number, count: number): number {
-  let value = 0;
-  for (let i = at; i < at + count; i += 1) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
-}
 
 /** Whether `value` is 'YYYY-MM-DD' in shape (no calendar check). */
 function hasDayShape(value: string): boolean {
@@ -20,9 +9,9 @@ function hasDayShape(value: string): boolean {
     value.length === 10 &&
     value[4] === '-' &&
     value[7] === '-' &&
-    digits(value, 0, 4) >= 0 &&
-    digits(value, 5, 2) >= 0 &&
-    digits(value, 8, 2) >= 0
+    asciiDigits(value, 0, 4) >= 0 &&
+    asciiDigits(value, 5, 2) >= 0 &&
+    asciiDigits(value, 8, 2) >= 0
   );
 }
 
@@ -33,12 +22,11 @@ function hasDayShape(value: string): boolean {
  */
 function isCalendarDay(value: string): boolean {
   if (!hasDayShape(value)) return false;
-  const year = digits(value, 0, 4);
-  const month = digits(value, 5, 2);
-  const day = digits(value, 8, 2);
+  const year = asciiDigits(value, 0, 4);
+  const month = asciiDigits(value, 5, 2);
+  const day = asciiDigits(value, 8, 2);
   if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
+  return day <= daysInMonth(year, month);
 }
 
 /** 'YYYY-MM-DD' that names a real calendar day; kept as a string (a day is not an instant). */
